@@ -1,0 +1,1 @@
+"""The `clrec` command line: one module per command or command group."""

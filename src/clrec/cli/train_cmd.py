@@ -1,0 +1,11 @@
+"""`clrec train`: placeholder until the step is built."""
+
+from __future__ import annotations
+
+from clrec.cli.common import ConfigOption, OverrideOption, fail, load_cli_config
+
+
+def train(config: ConfigOption = None, overrides: OverrideOption = None) -> None:
+    """Run the train step (not built yet)."""
+    load_cli_config(config, overrides)
+    fail("the train step is not built yet")

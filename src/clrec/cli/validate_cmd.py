@@ -1,0 +1,11 @@
+"""`clrec validate`: placeholder until the step is built."""
+
+from __future__ import annotations
+
+from clrec.cli.common import ConfigOption, OverrideOption, fail, load_cli_config
+
+
+def validate(config: ConfigOption = None, overrides: OverrideOption = None) -> None:
+    """Run the validate step (not built yet)."""
+    load_cli_config(config, overrides)
+    fail("the validate step is not built yet")
