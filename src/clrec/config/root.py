@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from pydantic import Field
 
-from clrec.config.base import StrictModel, apply_overrides, read_yaml, validate_mapping
+from clrec.config.base import ConfigError, StrictModel, apply_overrides, read_yaml, validate_mapping
 from clrec.config.data import DataConfig
 from clrec.config.evaluate import EvaluateConfig
 from clrec.config.features import FeaturesConfig
@@ -57,3 +58,21 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         data = apply_overrides(data, overrides)
         source += " with overrides " + ", ".join(overrides)
     return validate_mapping(ClrecConfig, data, source)
+
+
+def load_config_text(text: str, overrides: list[str] | None = None) -> ClrecConfig:
+    """Validate a configuration given as YAML text, as kfp components receive it."""
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"invalid YAML in the configuration text: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigError("invalid configuration text: expected a mapping at the top level")
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return validate_mapping(ClrecConfig, data, "<configuration text>")
+
+
+def dump_config(config: ClrecConfig) -> str:
+    """Serialise a configuration to YAML text that `load_config_text` reads back."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
