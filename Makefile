@@ -12,7 +12,7 @@ EXTRAS := preprocess,validate,features,train,evaluate,publish,pipeline,dev
 # run reinstalls nothing.
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run-local test test-fast compile images push lock bench clean
+.PHONY: venv run-local test test-fast compile images push lock lock-check bench clean
 
 venv: $(STAMP)
 
@@ -38,3 +38,23 @@ compile: $(STAMP)
 
 clean:
 	rm -rf artifacts .pytest_cache
+
+# One image per step, tagged <prefix>/clrec-<step>:<version from
+# components/<step>/metadata.yaml>; CLREC_IMAGE_PREFIX sets the prefix and
+# STEPS limits the run to some steps. Both refuse to run while the lock is
+# out of date, skip tags that already exist, and need Docker with BuildKit.
+STEPS ?=
+
+images: $(STAMP)
+	PYTHON=$(BIN)/python images/build.sh build $(STEPS)
+
+push: $(STAMP)
+	PYTHON=$(BIN)/python images/build.sh push $(STEPS)
+
+# Record each component's content digest after its version was bumped.
+lock: $(STAMP)
+	$(BIN)/python -m pipelines.lock update
+
+# Fail when a component's content changed without a version bump.
+lock-check: $(STAMP)
+	$(BIN)/python -m pipelines.lock check

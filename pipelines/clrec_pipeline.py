@@ -18,13 +18,16 @@ Steps, in order:
 7. publish: only when the gate passes, the Faiss index and the user tower
    become a new registry version and the production pointer moves to it.
 
+kfp reads the pipeline function's annotations at definition time, so this
+module does not use `from __future__ import annotations`.
+
 Conditions compare a component's single plain return value
 (`task.outputs["Output"]`): kfp 2.17's local runner fails to resolve a
 condition on one field of a NamedTuple output at the pipeline's top level.
 """
 
-from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from kfp import dsl
@@ -44,6 +47,16 @@ DEFAULT_CONFIG_PATH = REPO_ROOT / "configs" / "ml-100k.yaml"
 TRAIN_CPU_LIMIT = "8"
 TRAIN_MEMORY_LIMIT = "32G"
 TRAIN_GPU_TYPE = "nvidia.com/gpu"
+
+
+def config_parameter(config) -> str:
+    """Serialise a configuration for the `config_yaml` pipeline parameter.
+
+    JSON is a subset of YAML, so every step reads it with `load_config_text`.
+    A multi-line YAML default would break the compiled file: kfp 2.17.3 copies
+    string defaults unescaped into the comment header of the compiled YAML.
+    """
+    return json.dumps(config.model_dump(mode="json"), separators=(",", ":"))
 
 
 def make_pipeline(
@@ -136,11 +149,11 @@ def make_pipeline(
 
 def default_pipeline():
     """Return the pipeline with defaults from `configs/ml-100k.yaml`, as compiled into the YAML."""
-    from clrec.config import dump_config, load_config
+    from clrec.config import load_config
 
     config = load_config(DEFAULT_CONFIG_PATH)
     return make_pipeline(
-        default_config_yaml=dump_config(config),
+        default_config_yaml=config_parameter(config),
         default_data_dir="/data/datasets",
         default_registry=config.paths.registry,
         default_feast_data=config.paths.feast_data,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from clrec.config import ClrecConfig, dump_config
+from clrec.config import ClrecConfig
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +24,10 @@ def compile_pipeline(
     """Write the compiled pipeline, its parameter defaults taken from `config`."""
     from kfp import compiler
 
-    from pipelines.clrec_pipeline import make_pipeline
+    from pipelines.clrec_pipeline import config_parameter, make_pipeline
 
     pipeline = make_pipeline(
-        default_config_yaml=dump_config(config),
+        default_config_yaml=config_parameter(config),
         default_data_dir=data_dir,
         default_registry=registry or config.paths.registry,
         default_feast_data=feast_data or config.paths.feast_data,

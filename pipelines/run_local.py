@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clrec.config import ClrecConfig, dump_config
+from clrec.config import ClrecConfig
 from clrec.data import default_cache_dir, fetch_dataset
 
 logger = logging.getLogger(__name__)
@@ -52,15 +52,17 @@ def summarise_run(run_dir: Path, registry: str) -> dict[str, Any]:
         "dataset": {
             "users": preprocess_manifest.get("users"),
             "items": preprocess_manifest.get("items"),
-            "events": preprocess_manifest.get("accepted_rows"),
+            "events": preprocess_manifest.get("events"),
         },
         "training_seconds": train_metrics.get("training_seconds"),
-        "hr_at_50": gate.get("hr_at_50"),
-        "popularity_index": gate.get("popularity_index"),
-        "gate": {"promote": gate.get("promote"), "reasons": gate.get("reasons")},
+        "hr_at_50": (evaluation.get("primary_metric") or {}).get("value"),
+        "evaluation_split": evaluation.get("gate_split"),
+        "popularity_index": ((evaluation.get("bias") or {}).get(evaluation.get("gate_split")) or {}).get(
+            "popularity_index"
+        ),
+        "gate": {"promote": gate.get("promote"), "failed_checks": gate.get("failed_checks")},
         "published_version": None,
         "index_path": None,
-        "evaluation_split": evaluation.get("gate_split"),
     }
     if published:
         version = published.get("version")
@@ -81,7 +83,7 @@ def run_local(
     """
     from kfp import local
 
-    from pipelines.clrec_pipeline import make_pipeline
+    from pipelines.clrec_pipeline import config_parameter, make_pipeline
 
     cache = Path(data_dir) if data_dir else Path(config.data.cache_dir or default_cache_dir())
     dataset_dir = fetch_dataset(config.data.dataset, cache_dir=cache, mirror=mirror)
@@ -106,7 +108,7 @@ def run_local(
         raise_on_error=True,
     )
     pipeline = make_pipeline(
-        default_config_yaml=dump_config(config),
+        default_config_yaml=config_parameter(config),
         default_data_dir=str(dataset_dir.parent),
         default_registry=registry,
         default_feast_data=feast_data,
@@ -126,6 +128,12 @@ def run_local(
     return summary
 
 
+def _gate_text(gate: dict[str, Any]) -> str:
+    if gate["promote"]:
+        return "promote"
+    return "do not promote (failed: " + ", ".join(gate["failed_checks"] or []) + ")"
+
+
 def log_summary(summary: dict[str, Any]) -> None:
     """Log the run summary, one figure per line."""
     dataset = summary["dataset"]
@@ -136,7 +144,7 @@ def log_summary(summary: dict[str, Any]) -> None:
         f"  training time:     {summary['training_seconds']} s",
         f"  HR@50:             {summary['hr_at_50']}",
         f"  popularity index:  {summary['popularity_index']}",
-        f"  gate:              {'promote' if summary['gate']['promote'] else 'reject'} {summary['gate']['reasons'] or ''}",
+        f"  gate:              {_gate_text(summary['gate'])}",
         f"  published version: {summary['published_version'] or 'none'}",
         f"  index:             {summary['index_path'] or 'none'}",
         f"  pipeline time:     {summary.get('pipeline_seconds')} s",

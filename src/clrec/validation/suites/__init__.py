@@ -1,0 +1,1 @@
+"""Expectation suite files; package data, so that `importlib.resources` finds them."""

@@ -1,0 +1,3 @@
+"""Fixtures of the evaluation tests."""
+
+from tests.evaluate.fixtures import standin  # noqa: F401
