@@ -128,6 +128,10 @@ def run_local(
     return summary
 
 
+def _number(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
 def _gate_text(gate: dict[str, Any]) -> str:
     if gate["promote"]:
         return "promote"
@@ -141,9 +145,9 @@ def log_summary(summary: dict[str, Any]) -> None:
         "run summary:",
         f"  run folder:        {summary['run_dir']}",
         f"  dataset:           {dataset['users']} users, {dataset['items']} items, {dataset['events']} events",
-        f"  training time:     {summary['training_seconds']} s",
-        f"  HR@50:             {summary['hr_at_50']}",
-        f"  popularity index:  {summary['popularity_index']}",
+        f"  training time:     {_number(summary['training_seconds'], 1)} s",
+        f"  HR@50 ({summary['evaluation_split']}):      {_number(summary['hr_at_50'], 4)}",
+        f"  popularity index:  {_number(summary['popularity_index'], 4)}",
         f"  gate:              {_gate_text(summary['gate'])}",
         f"  published version: {summary['published_version'] or 'none'}",
         f"  index:             {summary['index_path'] or 'none'}",

@@ -144,6 +144,11 @@ class Registry:
         parts = [VERSIONS_DIR, check_version_name(version)] + ([name] if name else [])
         return self._path(*parts)
 
+    def version_url(self, version: str) -> str:
+        """Return the location of one version's folder, with the protocol for remote registries."""
+        path = self._version_path(version)
+        return path if self.is_local else self.fs.unstrip_protocol(path)
+
     def _children(self, path: str) -> list[str]:
         if not self.fs.isdir(path):
             return []
