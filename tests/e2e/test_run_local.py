@@ -16,7 +16,7 @@ from clrec.registry import Registry
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A short training budget: the test checks the plumbing and that the model
 # learns more than popularity, not the best reachable accuracy.
-TRAINING_BUDGET = ["train.epochs=3"]
+TRAINING_BUDGET = ["train.epochs=6"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.mirror]
 

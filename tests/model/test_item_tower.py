@@ -41,23 +41,19 @@ def test_item_tower_with_features_shapes():
     model = TwoTowerModel(_spec([GENRES, DECADE, TITLE]), TABLES)
     encoded = model.encode_items(torch.tensor([[1, 2], [3, 1]]))
     assert encoded.shape == (2, 2, 4)
-    assert model.item_tower.projection.in_features == 3 * 2
+    assert model.item_tower.projection.in_features == 4 + 3 * 2
 
 
-def test_item_tower_starts_as_id_only():
-    # The feature projection starts at zero, so g(y) = e(y) until it learns.
+def test_item_tower_id_only_negatives_zero_features():
+    # With use_features=False the projection gets [e(y); 0], so only the
+    # id columns of W and the bias contribute.
     model = TwoTowerModel(_spec([GENRES, DECADE, TITLE]), TABLES)
-    ids = torch.tensor([1, 2])
-    assert torch.equal(model.encode_items(ids), model.item_tower.id_embedding(ids))
-
-
-def test_item_tower_id_only_negatives_differ():
-    model = TwoTowerModel(_spec([GENRES, DECADE, TITLE]), TABLES)
-    torch.nn.init.normal_(model.item_tower.projection.weight)
-    with_features = model.encode_items(torch.tensor([1]))
-    id_only = model.encode_items(torch.tensor([1]), use_features=False)
-    assert torch.equal(id_only, model.item_tower.id_embedding(torch.tensor([1])))
-    assert not torch.allclose(with_features, id_only)
+    ids = torch.tensor([1])
+    projection = model.item_tower.projection
+    expected = model.item_tower.id_embedding(ids) @ projection.weight[:, :4].T + projection.bias
+    id_only = model.encode_items(ids, use_features=False)
+    assert torch.allclose(id_only, expected, atol=1e-6)
+    assert not torch.allclose(model.encode_items(ids), id_only)
 
 
 def test_item_tower_without_features_is_id_embedding():

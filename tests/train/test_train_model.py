@@ -51,6 +51,12 @@ def test_train_id_only_without_features(inputs):
     assert metrics["steps"] == 2
 
 
+def test_train_use_features_false_is_id_only(inputs):
+    config = tiny_config("train.max_steps=1", "train.model.use_features=false")
+    train_model(config, inputs / "sequences", inputs / "features", inputs / "model")
+    assert ModelSpec.read(inputs / "model" / "model_config.json").features == []
+
+
 def test_train_empty_feature_schema_is_id_only(inputs):
     write_empty_features(inputs / "empty", num_items=20)
     train_model(tiny_config("train.max_steps=1"), inputs / "sequences", inputs / "empty", inputs / "model")

@@ -1,6 +1,6 @@
 """FIFO queue of earlier positive items, the negative sampler of CLRec.
 
-The queue is a ring buffer of `capacity` slots. Each slot holds an item id
+The queue is a ring buffer of `capacity` slots. Each slot stores an item id
 and, for the cached variant, the item embedding computed when the item was a
 positive. `enqueue` writes the newest entries at the write pointer and wraps
 around to slot 0, so the oldest entries are overwritten (evicted) first.

@@ -60,12 +60,6 @@ class TwoTowerModel(nn.Module):
             with torch.no_grad():
                 embedding.weight[0].zero_()
         nn.init.normal_(self.user_tower.position_embedding.weight, std=0.02)
-        # Feature embeddings start at the scale of the id embedding, not at
-        # nn.Embedding's std 1, so the feature part cannot drown the id part.
-        for encoder in self.item_tower.feature_encoders:
-            nn.init.normal_(encoder.embedding.weight, std=self.spec.dim**-0.5)
-            with torch.no_grad():
-                encoder.embedding.weight[0].zero_()
 
     @property
     def num_items(self) -> int:

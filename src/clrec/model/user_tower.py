@@ -18,9 +18,9 @@ from torch import nn
 def causal_attention_mask(valid: torch.Tensor) -> torch.Tensor:
     """Return allowed[b, 1, i, j]: query i may attend key j.
 
-    A query sees itself and the earlier non-padding keys. Letting every query
-    see itself keeps padding rows from having no key at all, which would give
-    NaN in the softmax; their outputs are zeroed afterwards.
+    A query attends to itself and to the earlier non-padding keys. Letting
+    every query attend to itself gives padding rows at least one key, so the
+    softmax has no NaN; their outputs are zeroed afterwards.
     """
     length = valid.shape[1]
     causal = torch.ones(length, length, dtype=torch.bool, device=valid.device).tril()

@@ -102,12 +102,15 @@ class Trainer:
             Path(config.train.checkpoint_dir) if config.train.checkpoint_dir else output_dir / "checkpoints"
         )
 
-        torch.manual_seed(config.seed + context.rank)
+        # Every worker builds the same initial weights (DDP also broadcasts
+        # rank 0's); dropout and sampled negatives then differ per worker.
+        torch.manual_seed(config.seed)
         self.data: TrainingData = load_training_data(sequences_dir, config.train.model.max_length)
         self.model = build_model(config.train.model, self.data.num_items, features_dir).to(device)
         self.objective = build_objective(
             config.train.loss, self.model, self.data.item_counts, seed=config.seed + 7919 * context.rank, device=device
         ).to(device)
+        torch.manual_seed(config.seed + context.rank)
         step = TrainStep(self.model, self.objective)
         self.step_module: torch.nn.Module = (
             DistributedDataParallel(step, device_ids=[device.index] if device.type == "cuda" else None)
@@ -352,6 +355,8 @@ class Trainer:
             "positives_seen": state.positives_seen,
             "num_items": self.data.num_items,
             "num_windows": int(len(self.data.windows)),
+            # Users with fewer than 2 training items give no training pair.
+            "users_without_transitions": self.data.users_without_transitions,
             "device": str(self.device),
             "precision": "bf16" if self.autocast_dtype is torch.bfloat16 else "fp32",
             "world_size": self.context.world_size,

@@ -38,9 +38,10 @@ def model_spec(config: ModelConfig, num_items: int, features: ItemFeatures) -> M
 
 def build_model(config: ModelConfig, num_items: int, features_dir: Path | None) -> TwoTowerModel:
     """Return a freshly initialised model; without features (or features_dir None) it is id-only."""
-    if features_dir is None:
+    if features_dir is None or not config.use_features:
         features = ItemFeatures(specs=[], tables=[])
-        logger.info("no features directory: the item tower uses item ids only")
+        reason = "no features directory" if features_dir is None else "train.model.use_features is false"
+        logger.info("%s: the item tower uses item ids only", reason)
     else:
         features = load_item_features(
             features_dir, num_items, config.text_encoder, config.text_max_tokens, config.text_vocab_size
