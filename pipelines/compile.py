@@ -10,7 +10,7 @@ from clrec.config import ClrecConfig
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "clrec_pipeline.yaml"
-# Where a cluster run finds the fetched datasets unless the run overrides it.
+# Dataset folder as the cluster's pods see it, unless a run overrides it.
 CLUSTER_DATA_DIR = "/data/datasets"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,9 @@ def run_local(
         default_feast_data=feast_data,
     )
     started = time.time()
+    # The local runner warns for every task that its image is not a stock
+    # Python image; here the tasks run in this environment on purpose.
+    warnings.filterwarnings("ignore", message="You may be attemping to run a task that uses custom")
     try:
         pipeline()
     except RuntimeError as error:

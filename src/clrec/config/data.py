@@ -1,4 +1,4 @@
-"""Which public dataset a run uses and where its files are cached."""
+"""Dataset selection and the location of the dataset cache."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class DataConfig(StrictModel):
     """Dataset selection; the files are fetched by `clrec data fetch`."""
 
     dataset: DatasetName = "ml-100k"
-    # Directory that holds one folder per fetched dataset. Empty means the
+    # Directory with one folder per fetched dataset. Empty means the
     # default: $CLREC_CACHE_DIR, else $XDG_CACHE_HOME/clrec/datasets, else
     # ~/.cache/clrec/datasets.
     cache_dir: str = ""

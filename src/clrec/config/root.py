@@ -18,7 +18,7 @@ from clrec.config.validation import ValidationConfig
 
 
 class PathsConfig(StrictModel):
-    """Where a local run keeps what outlives a single pipeline run.
+    """Locations of what outlives a single pipeline run.
 
     Relative paths are resolved against the working directory. In a cluster
     these become shared storage (see the README's Kubeflow section).

@@ -1,4 +1,4 @@
-"""The datasets the product knows, with their official sources and checksums."""
+"""Catalog of the supported datasets, with their official sources and checksums."""
 
 from __future__ import annotations
 

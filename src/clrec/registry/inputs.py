@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 
 logger = logging.getLogger(__name__)
 
-SCORE_TO_METRIC = {"dot": "inner_product", "cosine": "cosine"}
+# Training writes "inner_product" or "cosine"; "dot" is accepted as a synonym.
+SCORE_TO_METRIC = {"inner_product": "inner_product", "dot": "inner_product", "cosine": "cosine"}
 
 
 class PublishInputError(ValueError):
