@@ -12,7 +12,7 @@ EXTRAS := preprocess,validate,features,train,evaluate,publish,pipeline,dev
 # run reinstalls nothing.
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run-local test test-fast compile images push lock lock-check bench clean
+.PHONY: venv run-local test test-fast compile images push lock lock-check clean
 
 venv: $(STAMP)
 

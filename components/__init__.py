@@ -4,6 +4,8 @@ Each folder holds `component.py` (the kfp component), `metadata.yaml` (its
 name and version), a README and its tests. A component's container image is
 `<prefix>/clrec-<step>:<version>`, where the prefix comes from the
 `CLREC_IMAGE_PREFIX` environment variable when the pipeline is compiled.
+Every image installs kfp with the step's own packages, so the components set
+`install_kfp_package=False` and no task installs anything when it starts.
 """
 
 from __future__ import annotations

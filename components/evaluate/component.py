@@ -5,7 +5,7 @@ from kfp import dsl
 from components import image_for
 
 
-@dsl.component(base_image=image_for("evaluate"))
+@dsl.component(base_image=image_for("evaluate"), install_kfp_package=False)
 def evaluate(
     report: dsl.Output[dsl.HTML],
     plot: dsl.Output[dsl.HTML],

@@ -5,7 +5,7 @@ from kfp import dsl
 from components import image_for
 
 
-@dsl.component(base_image=image_for("features"))
+@dsl.component(base_image=image_for("features"), install_kfp_package=False)
 def features(
     item_features: dsl.Output[dsl.Dataset],
     sequences: dsl.Input[dsl.Dataset],

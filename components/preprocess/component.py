@@ -5,7 +5,7 @@ from kfp import dsl
 from components import image_for
 
 
-@dsl.component(base_image=image_for("preprocess"))
+@dsl.component(base_image=image_for("preprocess"), install_kfp_package=False)
 def preprocess(
     sequences: dsl.Output[dsl.Dataset],
     metrics: dsl.Output[dsl.Metrics],

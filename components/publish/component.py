@@ -5,7 +5,7 @@ from kfp import dsl
 from components import image_for
 
 
-@dsl.component(base_image=image_for("publish"))
+@dsl.component(base_image=image_for("publish"), install_kfp_package=False)
 def publish(
     published: dsl.Output[dsl.Artifact],
     model: dsl.Input[dsl.Model],

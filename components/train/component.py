@@ -5,7 +5,7 @@ from kfp import dsl
 from components import image_for
 
 
-@dsl.component(base_image=image_for("train"))
+@dsl.component(base_image=image_for("train"), install_kfp_package=False)
 def train(
     model: dsl.Output[dsl.Model],
     metrics: dsl.Output[dsl.Metrics],

@@ -14,7 +14,7 @@ from kfp import dsl
 from components import image_for
 
 
-@dsl.component(base_image=image_for("validate"))
+@dsl.component(base_image=image_for("validate"), install_kfp_package=False)
 def validate(
     report: dsl.Output[dsl.HTML],
     data: dsl.Input[dsl.Dataset],
@@ -91,7 +91,7 @@ def validate(
     return result.success
 
 
-@dsl.component(base_image=image_for("validate"))
+@dsl.component(base_image=image_for("validate"), install_kfp_package=False)
 def stop_run(stage: str, message: str = ""):
     """Fail the run on purpose after a validation failure, so that training never starts.
 

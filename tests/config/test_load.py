@@ -57,3 +57,15 @@ def test_missing_file_named(tmp_path):
 def test_text_round_trip():
     config = load_config(CONFIGS / "ml-100k.yaml")
     assert load_config_text(dump_config(config)) == config
+
+
+def test_directory_path_rejected(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(tmp_path)
+
+
+def test_non_utf8_file_rejected(tmp_path):
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_config(path)

@@ -91,3 +91,22 @@ def test_corrupt_cache_is_replaced(mirror_dir, tmp_path):
     fetch_dataset("amazon-beauty", cache_dir=tmp_path, mirror=mirror_dir)
     digest = hashlib.sha256((folder / "beauty.txt").read_bytes()).hexdigest()
     assert digest == AMAZON_BEAUTY.files["beauty.txt"]
+
+
+def test_bad_mirror_file_named(mirror_dir, tmp_path):
+    mirror = tmp_path / "mirror"
+    shutil.copytree(mirror_dir / "amazon-beauty", mirror / "amazon-beauty")
+    (mirror / "amazon-beauty" / "beauty.txt").write_bytes(b"")
+    with pytest.raises(DataFetchError) as raised:
+        fetch_dataset("amazon-beauty", cache_dir=tmp_path / "cache", mirror=mirror)
+    message = str(raised.value)
+    assert str(mirror / "amazon-beauty" / "beauty.txt") in message
+    assert "the file is empty" in message
+    assert "replace it in the mirror" in message
+
+
+def test_failed_refetch_names_bad_cache(mirror_dir, http_root, tmp_path):
+    folder = fetch_dataset("amazon-beauty", cache_dir=tmp_path, mirror=mirror_dir)
+    (folder / "beauty.txt").write_text("tampered\n")
+    with pytest.raises(DataFetchError, match="failed its checksum"):
+        fetch_dataset("amazon-beauty", cache_dir=tmp_path, source_url=f"{http_root}/missing.txt")

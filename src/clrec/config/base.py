@@ -78,10 +78,16 @@ def validate_mapping(model: type[ModelT], data: dict[str, Any], source: str) -> 
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping from `path`, with errors that name the file."""
+    if path.is_dir():
+        raise ConfigError(f"configuration path {path} is a directory; pass a YAML file")
     if not path.is_file():
         raise ConfigError(f"configuration file not found: {path}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration file {path} is not UTF-8 text; pass a YAML file") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read configuration file {path}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"invalid YAML in {path}: {error}") from error
     if data is None:

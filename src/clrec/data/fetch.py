@@ -53,24 +53,30 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_file(path: Path, expected: str) -> None:
-    """Raise `DataFetchError` naming the file and both hashes when they differ."""
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def verify_file(path: Path, expected: str, source: str, advice: str) -> None:
+    """Raise `DataFetchError` naming the file's source and both hashes when they differ."""
     actual = sha256_of(path)
     if actual != expected:
+        empty = " (the file is empty)" if actual == EMPTY_SHA256 else ""
         raise DataFetchError(
-            f"checksum mismatch for {path}: expected SHA-256 {expected}, got {actual}. "
-            "The file is corrupt or not the official release; delete it and fetch again."
+            f"checksum mismatch for {source}{empty}: expected SHA-256 {expected}, got {actual}. "
+            f"The file is corrupt or not the official release; {advice}"
         )
 
 
-def _is_cached(spec: DatasetSpec, target: Path) -> bool:
-    if not all((target / name).is_file() for name in spec.files):
-        return False
+def _cache_problem(spec: DatasetSpec, target: Path) -> str | None:
+    """Return why the cached copy cannot be used, or None when every file verifies."""
     for name, expected in spec.files.items():
-        if sha256_of(target / name) != expected:
-            logger.warning("cached %s does not match its checksum; fetching it again", target / name)
-            return False
-    return True
+        path = target / name
+        if not path.is_file():
+            return f"{path} is missing"
+        if sha256_of(path) != expected:
+            logger.warning("cached %s does not match its checksum; fetching it again", path)
+            return f"cached {path} failed its checksum"
+    return None
 
 
 def _copy_from_mirror(spec: DatasetSpec, mirror: Path, staging: Path) -> None:
@@ -149,7 +155,8 @@ def fetch_dataset(
 
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     target = cache / spec.name
-    if _is_cached(spec, target):
+    cache_problem = _cache_problem(spec, target)
+    if cache_problem is None:
         logger.info("dataset %s already cached and verified at %s", spec.name, target)
         return target
 
@@ -160,10 +167,21 @@ def fetch_dataset(
         if mirror_dir:
             logger.info("copying %s from the mirror %s", spec.name, mirror_dir)
             _copy_from_mirror(spec, Path(mirror_dir), staging)
+            source_dir = Path(mirror_dir) / spec.name
+            advice = "replace it in the mirror with the official file"
         else:
-            _download_into(spec, source_url or spec.url, staging)
+            url = source_url or spec.url
+            try:
+                _download_into(spec, url, staging)
+            except DataFetchError as error:
+                if target.exists():
+                    raise DataFetchError(f"{error} (fetching again because {cache_problem})") from error
+                raise
+            source_dir = None
+            advice = f"check that {url} serves the official release"
         for file_name, expected in spec.files.items():
-            verify_file(staging / file_name, expected)
+            source = str(source_dir / file_name) if source_dir else f"{file_name} downloaded from {url}"
+            verify_file(staging / file_name, expected, source, advice)
 
         # Files move into place only after every one of them verified.
         target.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,8 @@ positive. `enqueue` writes the newest entries at the write pointer and wraps
 around to slot 0, so the oldest entries are overwritten (evicted) first.
 
 While the queue is not yet full, `entries` returns only the slots written so
-far: the first steps of training see fewer negatives, and the very first
-step sees none from the queue. The stored embeddings never carry gradient.
+far. The first steps of training therefore get fewer negatives, and the very
+first step gets none from the queue. The stored embeddings never carry gradient.
 """
 
 from __future__ import annotations
