@@ -15,7 +15,7 @@ Each section is written by one script under `benchmarks/`; the command,
 the machine and its load are stated with every table. Run a script again to
 refresh its file in `benchmarks/results/`, then
 `.venv/bin/python benchmarks/assemble.py` to rebuild this page. Unless a
-section says otherwise the machine is a 2-core x86_64 CPU with 24 GiB of
+section states otherwise the machine is a 2-core x86_64 CPU with 24 GiB of
 memory and no GPU, shared with other jobs while these numbers were taken,
 so the times are upper bounds.
 """

@@ -1,6 +1,6 @@
 """Kubeflow Pipelines components, one folder per pipeline step.
 
-Each folder holds `component.py` (the kfp component), `metadata.yaml` (its
+Each folder contains `component.py` (the kfp component), `metadata.yaml` (its
 name and version), a README and its tests. A component's container image is
 `<prefix>/clrec-<step>:<version>`, where the prefix comes from the
 `CLREC_IMAGE_PREFIX` environment variable when the pipeline is compiled.

@@ -19,7 +19,7 @@ def fetch(
     cache_dir: Annotated[
         Optional[Path],
         typer.Option(
-            help="Directory that holds one folder per dataset. "
+            help="Directory with one folder per dataset. "
             "Default: $CLREC_CACHE_DIR, else ~/.cache/clrec/datasets."
         ),
     ] = None,
@@ -55,3 +55,5 @@ def list_datasets(
         cached = all((cache / spec.name / name).is_file() for name in spec.files)
         state = f"cached at {cache / spec.name}" if cached else "not fetched"
         typer.echo(f"{spec.name}: {spec.description}\n  source: {spec.url}\n  {state}")
+        if spec.license_note:
+            typer.echo(f"  license: {spec.license_note}")

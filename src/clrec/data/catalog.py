@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,6 @@ class DatasetSpec:
     description: str
     archive_member_prefix: str | None = None
     license_note: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 ML_100K = DatasetSpec(

@@ -83,7 +83,7 @@ def _copy_from_mirror(spec: DatasetSpec, mirror: Path, staging: Path) -> None:
     source_dir = mirror / spec.name
     if not source_dir.is_dir():
         raise DataFetchError(
-            f"dataset folder not found in the mirror: {source_dir}. A mirror holds one "
+            f"dataset folder not found in the mirror: {source_dir}. A mirror contains one "
             f"folder per dataset, for example {mirror / spec.name / next(iter(spec.files))}."
         )
     for name in spec.files:
