@@ -8,10 +8,17 @@ online store live next to the sources and never inside this folder.
 
 Every timestamp is UTC. A ttl of zero means that a feature value never
 expires: it stays joined to later events until a newer row replaces it.
+
+Feast 0.67's `materialize-incremental` continues a view from the end of its
+last materialisation, and starts a view that has none at one year before now
+when its ttl is zero. Each view here therefore declares an empty
+materialisation at the Unix epoch, so that its first incremental run loads
+every row since 1970, such as MovieLens events from 1998. `feast apply` keeps
+the intervals of a view already in the registry when its schema is unchanged.
 """
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, Project, ValueType
@@ -40,6 +47,14 @@ def _data_dir() -> str:
 
 SOURCES_DIR = f"{_data_dir()}/sources"
 NO_EXPIRY = timedelta(0)
+HISTORY_START = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _loads_whole_history(view: FeatureView) -> None:
+    """Declare an empty materialisation at HISTORY_START on a view that has none."""
+    if not view.materialization_intervals:
+        view.materialization_intervals.append((HISTORY_START, HISTORY_START))
+
 
 project = Project(name="clrec", description="Features of CLRec candidate generation")
 
@@ -83,6 +98,7 @@ item_attributes_fv = FeatureView(
     online=True,
     description="Item attributes that training uses as categorical and text features",
 )
+_loads_whole_history(item_attributes_fv)
 
 # Training popularity, known only once the training period has ended, so each
 # row is stamped with the time of the latest training event.
@@ -109,6 +125,7 @@ item_statistics_fv = FeatureView(
     online=True,
     description="Training popularity of each item and its percentile",
 )
+_loads_whole_history(item_statistics_fv)
 
 # Each user's most recent items for serving, stamped with the user's last event.
 user_history_source = FileSource(
@@ -133,6 +150,7 @@ user_history_fv = FeatureView(
     online=True,
     description="Recent item history that the recommend command encodes into a user embedding",
 )
+_loads_whole_history(user_history_fv)
 
 # Features that training reads through offline retrieval.
 item_training_v1 = FeatureService(

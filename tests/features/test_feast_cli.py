@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,12 @@ from clrec.features.store import FeastLocation
 from tests.features.conftest import copy_feature_repo
 
 UTC = timezone.utc
+ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _plain(text: str) -> str:
+    """Return Feast's console output without its colour codes."""
+    return ANSI_STYLE.sub("", text)
 
 
 def _feast(repo_dir: Path, data_dir: Path, *arguments: str) -> subprocess.CompletedProcess:
@@ -75,10 +82,21 @@ def test_cli_state_outside_repo(cli_run):
     assert (cli_run["data_dir"] / "online_store.db").is_file()
 
 
-def test_cli_first_incremental_skips_old_rows(cli_run):
-    # Feast 0.67 starts a never-materialised view with ttl 0 at one year
-    # before now, so the 1998 row stays out of the online store. This is why
-    # the feature step loads each new view from its first row instead.
+def test_cli_first_incremental_loads_whole_history(cli_run):
+    # Each view declares an empty materialisation at the Unix epoch, so Feast's
+    # first incremental run starts there instead of one year before now.
     online = OnlineFeatures.from_location(FeastLocation(cli_run["repo_dir"], "feature_store.yaml", str(cli_run["data_dir"])))
     assert online.get_user_history("recent") == [2, 1]
-    assert online.get_user_history("old") is None
+    assert online.get_user_history("old") == [1]
+    assert "from 1970-01-01 00:00:00+00:00" in _plain(cli_run["materialized"].stdout)
+
+
+def test_cli_reapply_keeps_progress(cli_run):
+    # A second `feast apply` with unchanged definitions keeps the registry's
+    # intervals, so the next incremental run starts at the previous end.
+    reapplied = _feast(cli_run["repo_dir"], cli_run["data_dir"], "apply")
+    assert reapplied.returncode == 0, reapplied.stdout + reapplied.stderr
+    end = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    again = _feast(cli_run["repo_dir"], cli_run["data_dir"], "materialize-incremental", end)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "from 1970-01-01" not in _plain(again.stdout)

@@ -3,14 +3,18 @@
 Feast 0.67's `materialize_incremental` starts a feature view that was never
 materialised at `now - ttl`, and at one year before now when the ttl is zero
 (no expiry). Older rows, such as MovieLens events from 1998, would never reach
-the online store. `materialize_views` loads such a view from the earliest
-timestamp of its source instead, and leaves every later run incremental.
+the online store. The repository's definitions declare an empty
+materialisation at the Unix epoch on each view, which makes Feast's own first
+incremental run load everything since 1970. `materialize_views` does not rely
+on that declaration: it loads a view that was never materialised, or only up to
+the epoch, from the earliest timestamp of its source, and leaves every later
+run incremental.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pyarrow.compute as pc
@@ -29,6 +33,9 @@ logger = logging.getLogger(__name__)
 # Feast's materialisation window starts at this margin before the earliest
 # row, so that a row stamped exactly at the earliest time is inside it.
 START_MARGIN = timedelta(seconds=1)
+# A view whose last materialisation ends here has only the empty interval
+# that feature_repo/definitions.py declares, so nothing was loaded yet.
+UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def earliest_source_timestamp(path: str) -> datetime | None:
@@ -64,7 +71,8 @@ def materialize_views(
     modes: dict[str, str] = {}
     for name in views:
         view = store.get_feature_view(name)
-        if view.most_recent_end_time is not None and not full_refresh:
+        last_end = view.most_recent_end_time
+        if last_end is not None and last_end > UNIX_EPOCH and not full_refresh:
             logger.info("materialising %s incrementally up to %s", name, end_date.isoformat())
             store.materialize_incremental(end_date=end_date, feature_views=[name])
             modes[name] = "incremental"
