@@ -12,7 +12,7 @@ EXTRAS := preprocess,validate,features,train,evaluate,publish,pipeline,dev
 # run reinstalls nothing.
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run-local test test-fast compile images push lock lock-check clean
+.PHONY: venv run-local test test-fast compile images push lock lock-check clean bench
 
 venv: $(STAMP)
 
@@ -38,6 +38,29 @@ compile: $(STAMP)
 
 clean:
 	rm -rf artifacts .pytest_cache
+
+# The paper's comparisons, then BENCHMARKS.md (several hours on a 2-core
+# CPU; see benchmarks/README.md). Datasets are fetched and verified first,
+# from $$CLREC_DATA_MIRROR when it is set. Not part of `make test`.
+BENCH_BEAUTY_EPOCHS ?= 20
+BENCH_BUDGET_MINUTES ?= 45
+BENCH_SCALE_POINTS ?= 1e5:1e4 1e6:1e5 1e7:1e6
+# Longer epochs are timed over this many steps and extrapolated (labelled so).
+BENCH_SCALE_STEPS ?= 200
+BENCH_COMPARE := $(BIN)/python benchmarks/loss_comparison.py
+
+bench: $(STAMP)
+	$(BIN)/clrec data fetch ml-100k
+	$(BIN)/clrec data fetch amazon-beauty
+	$(BENCH_COMPARE) --dataset amazon-beauty --kind cached_queue --set train.epochs=$(BENCH_BEAUTY_EPOCHS)
+	$(BENCH_COMPARE) --dataset amazon-beauty --kind sampled_softmax --set train.epochs=$(BENCH_BEAUTY_EPOCHS)
+	$(BENCH_COMPARE) --dataset amazon-beauty --kind binary_cross_entropy --set train.epochs=$(BENCH_BEAUTY_EPOCHS)
+	$(BENCH_COMPARE) --dataset ml-100k --kind cached_queue
+	$(BENCH_COMPARE) --dataset ml-100k --kind sampled_softmax
+	$(BIN)/python benchmarks/efficiency.py
+	$(BIN)/python benchmarks/scale.py --points $(BENCH_SCALE_POINTS) --max-train-steps $(BENCH_SCALE_STEPS)
+	$(BIN)/python benchmarks/recbole_peer.py --budget-minutes $(BENCH_BUDGET_MINUTES)
+	$(BIN)/python benchmarks/assemble.py
 
 # One image per step, tagged <prefix>/clrec-<step>:<version from
 # components/<step>/metadata.yaml>; CLREC_IMAGE_PREFIX sets the prefix and

@@ -9,6 +9,8 @@ from clrec.model.item_features import masked_mean
 from clrec.model.spec import FeatureSpec, ModelSpec
 from clrec.model.text import build_vocabulary, encode_text, tokenize
 from clrec.model.two_tower import TwoTowerModel
+from clrec.train.artifacts import write_model_dir
+from clrec.train.inference import load_model
 
 
 def _spec(features: list[FeatureSpec], **changes) -> ModelSpec:
@@ -72,6 +74,48 @@ def test_transformer_text_encoder_handles_empty_title():
     model = TwoTowerModel(_spec([TITLE], text_encoder="transformer"), [TABLES[2]]).eval()
     encoded = model.encode_items(torch.tensor([1, 2, 3]))
     assert torch.all(torch.isfinite(encoded))
+
+
+def test_text_layers_builds_blocks():
+    model = TwoTowerModel(_spec([GENRES, TITLE], text_encoder="transformer", text_layers=3), [TABLES[0], TABLES[2]])
+    title = model.item_tower.feature_encoders[1]
+    assert title.num_blocks == 3
+    assert len(title.extra_mixers) == 2
+    blocks = [title.mixer, *title.extra_mixers]
+    # Each block is built on its own, so the first two do not start with the same weights.
+    assert not torch.equal(blocks[0].linear1.weight, blocks[1].linear1.weight)
+    encoded = model.eval().encode_items(torch.tensor([[1, 2, 3], [3, 2, 1]]))
+    assert encoded.shape == (2, 3, 4)
+    assert torch.all(torch.isfinite(encoded))
+
+
+def test_text_layers_default_keeps_one_block_weights():
+    # One block keeps the weight names of models saved before `text_layers`
+    # existed, and a saved spec without the field reads as one block.
+    model = TwoTowerModel(_spec([TITLE], text_encoder="transformer"), [TABLES[2]])
+    title = model.item_tower.feature_encoders[0]
+    assert title.num_blocks == 1
+    keys = [key for key in model.state_dict() if "mixer" in key]
+    assert keys
+    assert all(key.startswith("item_tower.feature_encoders.0.mixer.") for key in keys)
+    saved = _spec([TITLE], text_encoder="transformer").model_dump(mode="json")
+    del saved["text_layers"]
+    assert ModelSpec.model_validate(saved).text_layers == 1
+
+
+def test_text_layers_survive_save_and_load(tmp_path):
+    model = TwoTowerModel(_spec([GENRES, TITLE], text_encoder="transformer", text_layers=3), [TABLES[0], TABLES[2]])
+    write_model_dir(model, tmp_path, metrics={})
+    loaded = load_model(tmp_path)
+    assert loaded.spec.text_layers == 3
+    assert loaded.item_tower.feature_encoders[1].num_blocks == 3
+    ids = torch.tensor([1, 2, 3])
+    assert torch.equal(loaded.encode_items(ids), model.eval().encode_items(ids))
+
+
+def test_text_layers_ignored_by_mean_encoder():
+    model = TwoTowerModel(_spec([TITLE], text_layers=3), [TABLES[2]])
+    assert model.item_tower.feature_encoders[0].num_blocks == 0
 
 
 def test_item_embedding_table_padding_row_zero_and_normalised():

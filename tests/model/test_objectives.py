@@ -16,6 +16,7 @@ import torch
 from clrec.config.train import LossConfig
 from clrec.model.losses import history_table
 from clrec.model.objectives import (
+    BinaryCrossEntropyObjective,
     CachedQueueObjective,
     FullSoftmaxObjective,
     InBatchObjective,
@@ -210,6 +211,31 @@ def test_sampled_softmax_masks_drawn_positive():
     assert values["none"] == pytest.approx(math.log(5), abs=1e-6)
 
 
+def test_binary_cross_entropy_matches_hand_value():
+    # Temperature 1, user [1, 0], positive 1 (logit 1). q puts all mass on
+    # item 2 (logit 0): -log sigmoid(1) - log(1 - sigmoid(0)) = 0.313262 + 0.693147.
+    q = torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0])
+    objective = BinaryCrossEntropyObjective(PopularitySampler(q, seed=0))
+    loss = objective(_model(1.0), _batch([[1, 0]], [1])).item()
+    assert loss == pytest.approx(math.log(1 + math.exp(-1)) + math.log(2), abs=1e-6)
+
+
+def test_binary_cross_entropy_skips_drawn_positive():
+    # The only item q can draw is the positive itself, so only the positive term remains.
+    q = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0])
+    objective = BinaryCrossEntropyObjective(PopularitySampler(q, seed=0))
+    loss = objective(_model(1.0), _batch([[1, 0]], [1])).item()
+    assert loss == pytest.approx(math.log(1 + math.exp(-1)), abs=1e-6)
+
+
+def test_binary_cross_entropy_draws_uniformly():
+    counts = np.array([0, 100, 1, 0, 5])
+    objective = build_objective(LossConfig(kind="binary_cross_entropy"), _model(), counts, seed=0, device=CPU)
+    draws = objective.sampler.sample(4000)
+    shares = torch.bincount(draws, minlength=5)[1:].float() / 4000
+    assert shares.tolist() == pytest.approx([0.25, 0.25, 0.25, 0.25], abs=0.03)
+
+
 def test_momentum_queue_enqueues_momentum_embeddings():
     # The momentum copy starts equal to the item tower; after the weights
     # change, it moves by (1 - m) of the difference.
@@ -235,6 +261,7 @@ def test_build_objective_picks_kind():
         "momentum_queue": MomentumQueueObjective,
         "sampled_softmax": SampledSoftmaxObjective,
         "full_softmax": FullSoftmaxObjective,
+        "binary_cross_entropy": BinaryCrossEntropyObjective,
     }
     for kind, expected in kinds.items():
         objective = build_objective(LossConfig(kind=kind, queue_size=8), model, counts, seed=0, device=CPU)

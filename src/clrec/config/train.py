@@ -22,6 +22,7 @@ LossKind = Literal[
     "sampled_softmax",
     "full_softmax",
     "momentum_queue",
+    "binary_cross_entropy",
 ]
 # Loss kinds that keep a FIFO queue of earlier positives as negatives.
 QUEUE_LOSS_KINDS = ("raw_queue", "cached_queue", "momentum_queue")
@@ -72,8 +73,13 @@ class ModelConfig(StrictModel):
         default="mean",
         description=(
             "Encoder of text features: `none` ignores text, `mean` averages token embeddings, "
-            "`transformer` runs one self-attention block before averaging."
+            "`transformer` runs `text_layers` self-attention blocks before averaging."
         ),
+    )
+    text_layers: int = Field(
+        default=1,
+        ge=1,
+        description="Self-attention blocks of the `transformer` text encoder; other encoders ignore it.",
     )
     text_max_tokens: int = Field(
         default=16, ge=1, description="Tokens kept per text value; later tokens are cut."
@@ -117,6 +123,8 @@ class LossConfig(StrictModel):
     - `sampled_softmax`: `num_negatives` items drawn from popularity, with
       ln q subtracted from every logit.
     - `full_softmax`: the whole catalog scores every position.
+    - `binary_cross_entropy`: SASRec's loss, a logistic loss on each positive
+      and on one negative drawn uniformly from the catalog for it.
 
     Accidental hits are negatives that are the row's positive item (`same_item`)
     or any item of that row's training window (`history`). The default,
@@ -209,6 +217,14 @@ class TrainConfig(StrictModel):
         description="Stop after this many epochs without a better validation HR@k; 0 disables early stopping.",
     )
     valid_k: int = Field(default=50, ge=1, description="Cut-off k of the validation hit rate HR@k.")
+    valid_max_users: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Validate on a seeded random subsample of at most this many users, to bound the cost of "
+            "ranking every item on large catalogs; 0 validates every user."
+        ),
+    )
     valid_exclude_history: bool = Field(
         default=True,
         description="Remove a user's training items (except the target) from the ranking in validation.",

@@ -47,22 +47,40 @@ class MultiCategoricalEncoder(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    """Token embeddings of a text feature, optionally mixed by one self-attention layer, then averaged.
+    """Token embeddings of a text feature, optionally mixed by self-attention blocks, then averaged.
 
     This is the expensive kind of feature whose encoding the cached queue
-    saves for negatives.
+    saves for negatives. With `kind="transformer"`, `layers` blocks run one
+    after the other, each built (and initialised) on its own.
     """
 
-    def __init__(self, spec: FeatureSpec, table: torch.Tensor, feature_dim: int, kind: str, dropout: float) -> None:
+    def __init__(
+        self, spec: FeatureSpec, table: torch.Tensor, feature_dim: int, kind: str, dropout: float, layers: int = 1
+    ) -> None:
         super().__init__()
+        if layers < 1:
+            raise ValueError(f"text encoder layers={layers} is invalid; use 1 or more")
         self.embedding = nn.Embedding(len(spec.vocabulary) + FIRST_TOKEN_INDEX, feature_dim, padding_idx=0)
         self.register_buffer("table", table.long())
+        # The first block keeps the name `mixer` so that weights saved by a
+        # one-block model load unchanged; further blocks go to `extra_mixers`.
         self.mixer: nn.TransformerEncoderLayer | None = None
+        self.extra_mixers = nn.ModuleList()
         if kind == "transformer":
             num_heads = 2 if feature_dim % 2 == 0 else 1
-            self.mixer = nn.TransformerEncoderLayer(
-                feature_dim, num_heads, dim_feedforward=2 * feature_dim, dropout=dropout, batch_first=True
-            )
+            blocks = [
+                nn.TransformerEncoderLayer(
+                    feature_dim, num_heads, dim_feedforward=2 * feature_dim, dropout=dropout, batch_first=True
+                )
+                for _ in range(layers)
+            ]
+            self.mixer = blocks[0]
+            self.extra_mixers.extend(blocks[1:])
+
+    @property
+    def num_blocks(self) -> int:
+        """Number of self-attention blocks, 0 for the `mean` encoder."""
+        return 0 if self.mixer is None else 1 + len(self.extra_mixers)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         indices = self.table[ids]  # [..., tokens]
@@ -73,17 +91,21 @@ class TextEncoder(nn.Module):
             # An all-padding row would have no key to attend; let it see its first slot.
             padding = flat_indices == 0
             padding[:, 0] = False
-            flat = self.mixer(flat, src_key_padding_mask=padding)
+            for block in [self.mixer, *self.extra_mixers]:
+                flat = block(flat, src_key_padding_mask=padding)
             embedded = flat.reshape(embedded.shape)
         return masked_mean(embedded, indices)
 
 
 def build_feature_encoder(
-    spec: FeatureSpec, table: torch.Tensor, feature_dim: int, text_encoder: str, dropout: float
+    spec: FeatureSpec, table: torch.Tensor, feature_dim: int, text_encoder: str, dropout: float, text_layers: int = 1
 ) -> nn.Module:
-    """Return the encoder of one feature according to its kind."""
+    """Return the encoder of one feature according to its kind.
+
+    `text_layers` is the number of self-attention blocks of a `transformer` text encoder.
+    """
     if spec.kind == "categorical":
         return CategoricalEncoder(spec, table, feature_dim)
     if spec.kind == "multi_categorical":
         return MultiCategoricalEncoder(spec, table, feature_dim)
-    return TextEncoder(spec, table, feature_dim, text_encoder, dropout)
+    return TextEncoder(spec, table, feature_dim, text_encoder, dropout, text_layers)

@@ -24,6 +24,7 @@ class ItemTower(nn.Module):
         num_items: N; ids run over 1..N and 0 is padding.
         features: specs of the features to encode, in table order.
         tables: per-item index table of each feature, [N + 1] or [N + 1, width].
+        text_layers: self-attention blocks of each text feature when `text_encoder` is `transformer`.
     """
 
     def __init__(
@@ -35,6 +36,7 @@ class ItemTower(nn.Module):
         text_encoder: str,
         features: list[FeatureSpec],
         tables: list[torch.Tensor],
+        text_layers: int = 1,
     ) -> None:
         super().__init__()
         if len(features) != len(tables):
@@ -42,7 +44,7 @@ class ItemTower(nn.Module):
         self.id_embedding = nn.Embedding(num_items + 1, dim, padding_idx=0)
         self.feature_names = [spec.name for spec in features]
         self.feature_encoders = nn.ModuleList(
-            build_feature_encoder(spec, table, feature_dim, text_encoder, dropout)
+            build_feature_encoder(spec, table, feature_dim, text_encoder, dropout, text_layers)
             for spec, table in zip(features, tables)
         )
         self.feature_dim = feature_dim

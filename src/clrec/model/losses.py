@@ -9,6 +9,9 @@ row p's positive sitting in column `positive_columns[p]`:
   logit, the positive's included. The temperature divides the score first,
   so the corrected logit is phi / T - ln q;
 - full softmax: the candidates are the whole catalog.
+
+`binary_cross_entropy` is the exception: SASRec's logistic loss, one
+positive and one negative per row, each scored on its own.
 """
 
 from __future__ import annotations
@@ -89,3 +92,18 @@ def history_table(windows: torch.Tensor, num_items: int) -> torch.Tensor:
     table.scatter_(1, windows, True)
     table[:, 0] = False
     return table
+
+
+def binary_cross_entropy(
+    positive_logits: torch.Tensor, negative_logits: torch.Tensor, negative_weights: torch.Tensor
+) -> torch.Tensor:
+    """Return the mean over rows of -log sigmoid(positive) - weight * log(1 - sigmoid(negative)).
+
+    Args:
+        positive_logits: [P] score of each row's positive.
+        negative_logits: [P] score of each row's negative.
+        negative_weights: [P] float, 0 where the negative is the row's own positive.
+    """
+    positive_term = F.softplus(-positive_logits.float())
+    negative_term = F.softplus(negative_logits.float()) * negative_weights
+    return (positive_term + negative_term).mean()

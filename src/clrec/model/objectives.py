@@ -12,7 +12,9 @@ into a scalar loss, choosing the candidates (negatives) its own way:
   filled by a momentum copy of the item tower;
 - `SampledSoftmaxObjective` (`sampled_softmax`): L negatives drawn from the
   popularity proposal q and shared by the batch, with the log-q correction;
-- `FullSoftmaxObjective` (`full_softmax`): every item of the catalog.
+- `FullSoftmaxObjective` (`full_softmax`): every item of the catalog;
+- `BinaryCrossEntropyObjective` (`binary_cross_entropy`): SASRec's logistic
+  loss with one uniformly drawn negative per positive.
 
 For the queue kinds, the present batch's positives are put in front of the
 queue's entries, as if enqueued first: they keep their gradient and are
@@ -32,7 +34,12 @@ import torch
 from torch import nn
 
 from clrec.config.train import LossConfig
-from clrec.model.losses import accidental_hit_mask, apply_logq_correction, softmax_cross_entropy
+from clrec.model.losses import (
+    accidental_hit_mask,
+    apply_logq_correction,
+    binary_cross_entropy,
+    softmax_cross_entropy,
+)
 from clrec.model.queue import ItemQueue
 from clrec.model.sampler import PopularitySampler, proposal_distribution
 from clrec.model.two_tower import TwoTowerModel
@@ -246,6 +253,33 @@ class FullSoftmaxObjective(Objective):
         return self.contrastive_loss(model, batch, candidates, candidate_ids, batch.positive_ids - 1)
 
 
+class BinaryCrossEntropyObjective(Objective):
+    """SASRec's binary cross-entropy: each positive against one negative drawn uniformly.
+
+    A drawn negative that equals its row's positive is left out of the loss.
+    The accidental-hit setting does not apply, because no negative is shared.
+    """
+
+    def __init__(self, sampler: PopularitySampler) -> None:
+        super().__init__("none")
+        self.sampler = sampler
+
+    def forward(self, model: TwoTowerModel, batch: PositiveBatch) -> torch.Tensor:
+        negative_ids = self.sampler.sample(batch.positive_ids.numel())  # [P]
+        present = model.encode_items(batch.positive_ids)  # [P, d]
+        negatives = model.encode_items(negative_ids)  # [P, d]
+        positive_logits = model.paired_logits(batch.users, present)  # [P]
+        negative_logits = model.paired_logits(batch.users, negatives)  # [P]
+        weights = (negative_ids != batch.positive_ids).float()
+        return binary_cross_entropy(positive_logits, negative_logits, weights)
+
+    def get_extra_state(self) -> dict:
+        return {"sampler": self.sampler.state_dict()}
+
+    def set_extra_state(self, state: dict) -> None:
+        self.sampler.load_state_dict(state["sampler"])
+
+
 def build_objective(
     loss: LossConfig,
     model: TwoTowerModel,
@@ -274,4 +308,7 @@ def build_objective(
         return SampledSoftmaxObjective(hits, sampler, loss.num_negatives, loss.encode_negative_features)
     if loss.kind == "full_softmax":
         return FullSoftmaxObjective(hits)
+    if loss.kind == "binary_cross_entropy":
+        uniform = proposal_distribution(item_counts, power=0.0, smoothing=1.0)
+        return BinaryCrossEntropyObjective(PopularitySampler(uniform, seed=seed, device=device))
     raise ValueError(f"unknown loss kind {loss.kind!r}")

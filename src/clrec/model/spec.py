@@ -44,6 +44,8 @@ class ModelSpec(BaseModel):
     feature_dim: int = Field(ge=1)
     share_item_embedding: bool
     text_encoder: Literal["none", "mean", "transformer"]
+    # The default lets a model_config.json written before this field existed load as one block.
+    text_layers: int = Field(default=1, ge=1, description="Self-attention blocks of the `transformer` text encoder.")
     score: ScoreKind
     temperature: float = Field(gt=0.0)
     unknown_token: str = "__unknown__"

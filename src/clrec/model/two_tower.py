@@ -32,6 +32,7 @@ class TwoTowerModel(nn.Module):
             text_encoder=spec.text_encoder,
             features=spec.features,
             tables=tables,
+            text_layers=spec.text_layers,
         )
         if spec.share_item_embedding:
             input_embedding = self.item_tower.id_embedding

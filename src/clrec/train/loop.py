@@ -40,7 +40,7 @@ from clrec.train.monitor import TrainingMonitor
 from clrec.train.schedule import learning_rate_factor
 from clrec.train.state import LoopState
 from clrec.train.step import TrainStep
-from clrec.train.validation import count_hits
+from clrec.train.validation import count_hits, validation_users
 
 logger = logging.getLogger(__name__)
 
@@ -228,8 +228,9 @@ class Trainer:
         """Return the validation HR@k over the full catalog, computed across all workers."""
         self.model.eval()
         rank, world = self.context.rank, self.context.world_size
-        histories = self.data.valid_histories[rank::world]
-        targets = self.data.valid_targets[rank::world]
+        users = validation_users(len(self.data.valid_targets), self.train_config.valid_max_users, self.config.seed)
+        histories = [self.data.valid_histories[user] for user in users[rank::world]]
+        targets = self.data.valid_targets[users[rank::world]]
         hits = count_hits(
             self.model, histories, targets, self.train_config.valid_k, self.train_config.valid_exclude_history
         ) if len(targets) else 0

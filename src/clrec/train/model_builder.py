@@ -29,6 +29,7 @@ def model_spec(config: ModelConfig, num_items: int, features: ItemFeatures) -> M
         feature_dim=config.feature_dim,
         share_item_embedding=config.share_item_embedding,
         text_encoder=config.text_encoder,
+        text_layers=config.text_layers,
         score=config.score,
         temperature=config.temperature,
         unknown_token=features.unknown_token,

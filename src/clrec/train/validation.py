@@ -15,6 +15,16 @@ from clrec.model.two_tower import TwoTowerModel
 from clrec.train.data import pad_histories
 
 
+def validation_users(num_users: int, max_users: int, seed: int) -> np.ndarray:
+    """Return the sorted indices of the validation users to rank: all of them, or a seeded subsample.
+
+    The subsample is the same at every epoch, so the hit rates of epochs compare.
+    """
+    if not max_users or max_users >= num_users:
+        return np.arange(num_users)
+    return np.sort(np.random.default_rng(seed).choice(num_users, size=max_users, replace=False))
+
+
 @torch.no_grad()
 def count_hits(
     model: TwoTowerModel,
