@@ -1,8 +1,8 @@
 """Measure training examples per second of the cached queue against its baselines, at three item-tower costs.
 
-It repeats the efficiency comparison of CLRec (Zhou et al., "Contrastive
-Learning for Debiased Candidate Generation in Large-Scale Recommender
-Systems", arXiv 2005.12964) on MovieLens-100K windows. Each loss is timed
+It repeats the efficiency comparison of the CLRec paper (Zhou et al.,
+"Contrastive Learning for Debiased Candidate Generation at Scale") on
+MovieLens-100K windows. Each loss is timed
 with the same model, batches, machine and process:
 
 - `in_batch`: the other positives of the batch are the negatives.
@@ -15,7 +15,7 @@ Item-tower costs: `categorical` (genres and release decade), `title` (plus
 the title through one self-attention block) and `large_title` (the title
 through `--large-text-layers` blocks over `--large-text-tokens` slots).
 
-    .venv/bin/python benchmarks/efficiency.py --mirror /path/to/datasets
+    .venv/bin/python benchmarks/efficiency.py [--mirror /path/to/datasets]
 
 Steps run round-robin: each of the `--rounds` rounds makes `--steps`
 passes, and each pass runs one step of every configuration in a new
@@ -45,6 +45,7 @@ import torch
 import record
 from clrec.config import load_config
 from clrec.config.train import ModelConfig
+from clrec.data import fetch_dataset
 from clrec.train.data import epoch_order, make_batch, steps_per_epoch
 from clrec.train.device import resolve_device
 from clrec.train.distributed import DistributedContext
@@ -362,7 +363,12 @@ def markdown(
 def parse_args() -> argparse.Namespace:
     """Parse the command line and reject counts below their minimum."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirror", type=Path, required=True, help="Folder that contains ml-100k/u.data and u.item.")
+    parser.add_argument(
+        "--mirror",
+        type=Path,
+        default=None,
+        help="Dataset mirror folder to copy ml-100k from; default $CLREC_DATA_MIRROR, else the official download.",
+    )
     parser.add_argument("--config", type=Path, default=Path("configs/ml-100k.yaml"), help="Base configuration.")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[],
@@ -405,7 +411,9 @@ def main() -> None:
     logging.getLogger("clrec").setLevel(logging.WARNING)
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
-        sequences_dir, features_dir = build_inputs(args.mirror, Path(scratch))
+        # fetch_dataset verifies the checksums and returns <cache>/ml-100k; build_inputs reads from <cache>.
+        dataset_dir = fetch_dataset("ml-100k", mirror=args.mirror)
+        sequences_dir, features_dir = build_inputs(dataset_dir.parent, Path(scratch))
         runners = build_runners(args, sequences_dir, features_dir, Path(scratch))
         warmup = warmup_steps(runners[0], args.negatives, args.warmup)
         logger.info("%d configurations, %d warm-up steps each", len(runners), warmup)

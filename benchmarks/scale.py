@@ -368,7 +368,7 @@ def render_markdown(settings: dict, points: list[dict], growth: list[dict]) -> s
             "",
             "Epoch seconds count forward, backward and optimizer steps only. The `train_model` wall time adds "
             "setup (loading the data, building the model, assembling batches) and the end of the epoch "
-            "(validation over the full catalog for every validation user, the checkpoint and the model files). "
+            "(validation over the full catalog for a fixed subsample of at most 10,000 validation users, the checkpoint and the model files). "
             "The end of the epoch runs in full even when training stops after `--max-train-steps`.",
             "",
             "| events in | windows | steps per epoch | epoch s | basis | examples/s | train_model wall s | setup s "
