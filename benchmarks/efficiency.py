@@ -43,7 +43,8 @@ import numpy as np
 import torch
 
 import record
-from clrec.config import load_config
+from clrec.config import ConfigError, load_config
+from clrec.config.base import apply_overrides
 from clrec.config.train import ModelConfig
 from clrec.data import fetch_dataset
 from clrec.train.data import epoch_order, make_batch, steps_per_epoch
@@ -85,6 +86,10 @@ LOSS_ROWS = {
     "sampled_softmax_id_only": "sampled softmax: encodes the P positives with features, the sampled negatives by id",
 }
 TOWERS = ["categorical", "title", "large_title"]
+# Settings of every row, which a `--set` may replace (for example train.device=cuda).
+FIXED_OVERRIDES = ["train.device=cpu", "train.tensorboard=false", "train.progress_bar=false"]
+# Keys that `tower_overrides` and LOSSES set for every row, so a `--set` of them would be replaced.
+ROW_KEY_PATHS = [("train", "loss"), ("train", "model", "text_encoder"), ("train", "model", "text_layers")]
 
 # Targets of this benchmark: the cached queue costs at most 10% more time
 # per example than in-batch negatives, and sampled softmax with encoded
@@ -168,20 +173,22 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def row_overrides(args: argparse.Namespace, tower: str, loss_overrides: list[str]) -> list[str]:
+    """Return the config overrides of one row: fixed settings, the user's `--set` values, then the row's own."""
+    return [
+        *FIXED_OVERRIDES,
+        *args.overrides,
+        *tower_overrides(tower, args.large_text_layers, args.large_text_tokens),
+        *(override.format(negatives=args.negatives) for override in loss_overrides),
+    ]
+
+
 def build_runners(args: argparse.Namespace, sequences_dir: Path, features_dir: Path, scratch: Path) -> list[Runner]:
     """Return one runner per (item-tower cost, loss), all built from the same seed."""
     runners = []
     for tower in TOWERS:
         for loss, loss_overrides in LOSSES:
-            overrides = [
-                "train.device=cpu",
-                "train.tensorboard=false",
-                "train.progress_bar=false",
-                *args.overrides,
-                *tower_overrides(tower, args.large_text_layers, args.large_text_tokens),
-                *(override.format(negatives=args.negatives) for override in loss_overrides),
-            ]
-            config = load_config(args.config, overrides)
+            config = load_config(args.config, row_overrides(args, tower, loss_overrides))
             device, autocast_dtype = resolve_device(config.train.device, config.train.precision)
             trainer = Trainer(
                 config, sequences_dir, features_dir, scratch / f"{tower}-{loss}", DistributedContext(), device,
@@ -361,7 +368,7 @@ def markdown(
 
 
 def parse_args() -> argparse.Namespace:
-    """Parse the command line and reject counts below their minimum."""
+    """Parse the command line and reject counts below their minimum and invalid `--set` values."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--mirror",
@@ -372,7 +379,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=Path("configs/ml-100k.yaml"), help="Base configuration.")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[],
-        help="KEY=VALUE override for every configuration, for example train.device=cuda.",
+        help=(
+            "KEY=VALUE override for every configuration, for example train.device=cuda. Keys that the rows set "
+            "(train.loss.*, train.model.text_encoder, train.model.text_layers) are rejected, and "
+            "--large-text-tokens replaces train.model.text_max_tokens in the large_title rows."
+        ),
     )
 
     parser.add_argument(
@@ -401,7 +412,53 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.warmup < 0:
         parser.error(f"--warmup must be 0 or more, got {args.warmup}")
+    check_overrides(parser, args)
     return args
+
+
+def find_row_key(text: str) -> str | None:
+    """Return the per-row key that the `--set` override `text` sets, or None when it sets none.
+
+    Reading the keys back from a mapping also catches a whole section, such
+    as train.model={text_layers: 2}. Raises ConfigError on a malformed override.
+    """
+    keys = apply_overrides({}, [text])
+    for path in ROW_KEY_PATHS:
+        node = keys
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return ".".join(path)
+    return None
+
+
+def check_overrides(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Exit through `parser` on a `--set` key that each row sets, or on a configuration that does not validate."""
+    for text in args.overrides:
+        try:
+            row_key = find_row_key(text)
+        except ConfigError as error:
+            parser.error(f"argument --set: {error}")
+        if row_key is not None:
+            parser.error(
+                f"argument --set: {text!r} sets {row_key}, which this script sets per row "
+                "(train.loss.*, train.model.text_encoder, train.model.text_layers), so the row would replace it; "
+                "remove it, and use --negatives, --large-text-layers or --large-text-tokens to change the rows"
+            )
+
+    # Loading the configurations here makes an invalid value fail before the dataset is fetched.
+    try:
+        load_config(args.config, [*FIXED_OVERRIDES, *args.overrides])
+    except ConfigError as error:
+        parser.error(f"--config or --set: {error}")
+    for tower in TOWERS:
+        for loss, loss_overrides in LOSSES:
+            try:
+                load_config(args.config, row_overrides(args, tower, loss_overrides))
+            except ConfigError as error:
+                parser.error(f"--config or --set, in the row {tower} / {loss}: {error}")
 
 
 def main() -> None:

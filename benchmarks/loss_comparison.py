@@ -41,6 +41,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from clrec.config import load_config  # noqa: E402
+from clrec.config.base import ConfigError  # noqa: E402
 from clrec.data import fetch_dataset  # noqa: E402
 from clrec.evaluate.run import evaluate_model  # noqa: E402
 from clrec.preprocess import run_preprocess  # noqa: E402
@@ -64,6 +65,8 @@ PAPER_TABLE7 = {
     "CLRec (paper)": (0.1147, 0.2552, 0.3423, 0.1876, 0.2156, 0.1968),
 }
 BUDGET_MINUTES = 45
+# Settings that name or shape the stored run, so a --set may not change them.
+FIXED_KEYS = {"train.loss.kind", "evaluate.sampled.enabled", "evaluate.sampled.sampler", "evaluate.sampled.num_negatives"}
 
 
 def prepare_inputs(dataset: str, mirror: Path | None, work: Path, config) -> tuple[Path, Path | None]:
@@ -95,6 +98,8 @@ def run_one(dataset: str, kind: str, mirror: Path | None, overrides: list[str]) 
         *overrides,
     ]
     config = load_config(config_path, settings)
+    # Taken before training, so that the commit is the code that ran even when files change meanwhile.
+    started = provenance()
     with tempfile.TemporaryDirectory(prefix="clrec-bench-") as scratch:
         work = Path(scratch)
         sequences_dir, features_dir = prepare_inputs(dataset, mirror, work, config)
@@ -104,7 +109,7 @@ def run_one(dataset: str, kind: str, mirror: Path | None, overrides: list[str]) 
         evaluation = evaluate_model(config, sequences_dir, work / "model", work / "evaluation", registry_url=None)
     metrics = evaluation["metrics"]
     return {
-        "provenance": provenance(),
+        "provenance": started,
         "dataset": dataset,
         "kind": kind,
         "overrides": settings,
@@ -138,7 +143,12 @@ def _row(label: str, values) -> str:
 
 def render_table7(runs: dict) -> tuple[dict, str]:
     """Return the JSON figures and the Markdown section of Table 7 on Amazon Beauty."""
-    ours = {kind: runs[("amazon-beauty", kind)] for kind in KINDS if ("amazon-beauty", kind) in runs}
+    # A run evaluated without the sampled protocol has no Table 7 metrics.
+    ours = {
+        kind: runs[("amazon-beauty", kind)]
+        for kind in KINDS
+        if ("amazon-beauty", kind) in runs and runs[("amazon-beauty", kind)]["sampled_test"]
+    }
     lines = [
         "# Table 7: Amazon Beauty under BERT4Rec's protocol",
         "",
@@ -209,7 +219,7 @@ def plot_figure2(dataset: str, records: dict, path: Path) -> None:
     for offset, (kind, record) in enumerate(records.items(), start=1):
         counts = np.array([bucket["recommendations"] for bucket in record["popularity_buckets"]], dtype=float)
         axes.bar(positions + offset * width, counts / max(counts.sum(), 1.0), width, label=LABELS[kind])
-    axes.set_xticks(positions + width * len(records) / 2, labels)
+    axes.set_xticks(positions + width * len(records) / 2, labels, rotation=30, ha="right")
     axes.set_xlabel("item popularity bucket (log2 of training clicks)")
     axes.set_ylabel("share")
     axes.set_title(f"{dataset}: top-50 recommendations by item popularity")
@@ -261,8 +271,13 @@ def render_debiasing(runs: dict) -> tuple[dict, str]:
 
 
 def render() -> None:
-    """Rebuild table7.* and debiasing.* from the stored runs."""
+    """Rebuild table7.* and debiasing.* from the stored runs; exit when there are none."""
     runs = load_runs()
+    if not runs:
+        raise SystemExit(
+            f"no stored runs in {RUNS}: train at least one with --dataset and --kind, "
+            "or restore the runs/ folder from the repository"
+        )
     for name, renderer in (("table7", render_table7), ("debiasing", render_debiasing)):
         figures, markdown = renderer(runs)
         (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
@@ -272,8 +287,8 @@ def render() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=("ml-100k", "amazon-beauty"), required=True)
-    parser.add_argument("--kind", choices=KINDS, required=True, help="Loss kind to train.")
+    parser.add_argument("--dataset", choices=("ml-100k", "amazon-beauty"), help="Dataset to train on and evaluate.")
+    parser.add_argument("--kind", choices=KINDS, help="Loss kind to train.")
     parser.add_argument(
         "--mirror",
         type=Path,
@@ -286,7 +301,15 @@ def main() -> None:
     # Beam logs a warning through the root logger on import, which would make a plain basicConfig a no-op.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     if not args.render_only:
-        record = run_one(args.dataset, args.kind, args.mirror, args.overrides)
+        if args.dataset is None or args.kind is None:
+            parser.error("--dataset and --kind are required unless --render-only is given")
+        fixed = [item for item in args.overrides if item.split("=", 1)[0].strip() in FIXED_KEYS]
+        if fixed:
+            parser.error(f"--set {fixed[0]} changes a setting this script fixes per run; use --kind for the loss")
+        try:
+            record = run_one(args.dataset, args.kind, args.mirror, args.overrides)
+        except ConfigError as error:
+            parser.error(str(error))
         RUNS.mkdir(parents=True, exist_ok=True)
         path = RUNS / f"{args.dataset}-{args.kind}.json"
         path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")

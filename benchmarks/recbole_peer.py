@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import subprocess
 import sys
 import tempfile
@@ -327,7 +328,7 @@ RecBole config on top of its defaults, with packages {', '.join(figures['package
 
 
 def parse_args() -> argparse.Namespace:
-    """Parse the command line."""
+    """Parse the command line and check the numbers, so a bad value fails before any install."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--mirror",
@@ -352,7 +353,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--work-dir", type=Path, help="folder for atomic files, logs and checkpoints (default: a temporary folder)"
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+
+    # The chained comparison is false for NaN, so NaN fails it too.
+    if not 0 < args.budget_minutes < math.inf:
+        parser.error(f"--budget-minutes must be a finite number above 0, got {args.budget_minutes}")
+    if args.max_epochs < 1:
+        parser.error(f"--max-epochs must be at least 1, got {args.max_epochs}")
+    if args.threads < 0:
+        parser.error(f"--threads must be 0 (torch's default) or more, got {args.threads}")
+    return args
 
 
 def main() -> None:

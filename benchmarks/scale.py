@@ -51,7 +51,7 @@ import pandas as pd
 import synthetic_log
 from record import provenance_lines, write_result
 
-from clrec.config import ClrecConfig, load_config
+from clrec.config import ClrecConfig, ConfigError, load_config
 from clrec.config.publish import PublishConfig
 from clrec.preprocess import run_preprocess
 from clrec.preprocess.schemas import SEQUENCES_FILE
@@ -100,7 +100,12 @@ def parse_point(text: str) -> tuple[int, int]:
     events, sep, items = text.partition(":")
     if not sep:
         raise argparse.ArgumentTypeError(f"invalid scale point {text!r}; write EVENTS:ITEMS, for example 1e6:1e5")
-    return synthetic_log.parse_count(events), synthetic_log.parse_count(items)
+    try:
+        num_events = synthetic_log.parse_count(events, minimum=synthetic_log.MIN_EVENTS_PER_USER)
+        num_items = synthetic_log.parse_count(items)
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"invalid scale point {text!r}: {error}") from None
+    return num_events, num_items
 
 
 def build_config(base: Path, kcore: int, max_train_steps: int, extra: list[str]) -> ClrecConfig:
@@ -427,39 +432,90 @@ def render_markdown(settings: dict, points: list[dict], growth: list[dict]) -> s
     return "\n".join(lines)
 
 
+def check_factories(parser: argparse.ArgumentParser, factories: list[str], dimension: int) -> None:
+    """Exit through `parser` when Faiss cannot parse a factory string for the model's dimension."""
+    for factory in factories:
+        try:
+            faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as error:
+            # Faiss puts the failed check after the last colon of its message.
+            reason = str(error).rsplit(": ", 1)[-1].strip()
+            parser.error(
+                f"argument --factories: Faiss rejects {factory!r} for dimension {dimension} ({reason}); "
+                "use for example Flat, HNSW32 or IVF1024,Flat"
+            )
+
+
 def parse_args() -> argparse.Namespace:
-    """Parse the command line."""
+    """Parse the command line and check every value, and the configuration it builds, before any work."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--points",
         nargs="+",
         default=DEFAULT_POINTS,
-        help="Scale points as EVENTS:ITEMS (default: 1e5:1e4 1e6:1e5 1e7:1e6).",
+        help=f"Scale points as EVENTS:ITEMS (default: {' '.join(DEFAULT_POINTS)}).",
     )
-    parser.add_argument("--config", type=Path, default=Path("configs/amazon-beauty.yaml"), help="Base configuration.")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs/amazon-beauty.yaml"),
+        help="Base configuration (default: %(default)s).",
+    )
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], help="Extra KEY=VALUE configuration override, repeatable."
     )
-    parser.add_argument("--seed", type=int, default=0, help="Seed of the log, the query users and random embeddings.")
-    parser.add_argument("--kcore", type=int, default=1, help="Minimum events per user and per item (1 disables k-core).")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="Seed of the log, the query users and random embeddings (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--kcore",
+        type=int,
+        default=1,
+        help="Minimum events per user and per item; 1 disables k-core (default: %(default)s).",
+    )
     parser.add_argument(
         "--max-train-steps",
         type=int,
         default=0,
-        help="Stop training after this many steps and extrapolate the epoch time; 0 trains the whole epoch.",
+        help="Stop training after this many steps and extrapolate the epoch time; 0 trains the whole epoch "
+        "(default: %(default)s).",
     )
     parser.add_argument("--skip-train", action="store_true", help="Index random embeddings instead of a trained model.")
-    parser.add_argument("--factories", nargs="+", default=DEFAULT_FACTORIES, help="Faiss factory strings to time.")
-    parser.add_argument("--queries", type=int, default=10_000, help="User embeddings per search batch.")
+    parser.add_argument(
+        "--factories",
+        nargs="+",
+        default=DEFAULT_FACTORIES,
+        help=f"Faiss factory strings to time (default: {' '.join(DEFAULT_FACTORIES)}).",
+    )
+    parser.add_argument(
+        "--queries", type=int, default=10_000, help="User embeddings per search batch (default: %(default)s)."
+    )
     parser.add_argument("--work-dir", type=Path, default=None, help="Parent of the scratch folder (default: system temp).")
     args = parser.parse_args()
 
     try:
         args.parsed_points = [parse_point(text) for text in args.points]
     except argparse.ArgumentTypeError as error:
-        parser.error(str(error))
-    if args.max_train_steps < 0 or args.queries < 1:
-        parser.error("--max-train-steps must be 0 or more and --queries at least 1")
+        parser.error(f"argument --points: {error}")
+    if args.seed < 0:
+        parser.error(f"--seed must be 0 or more, got {args.seed}")
+    if args.kcore < 1:
+        parser.error(f"--kcore must be at least 1 (1 disables k-core), got {args.kcore}")
+    if args.max_train_steps < 0:
+        parser.error(f"--max-train-steps must be 0 or more (0 trains the whole epoch), got {args.max_train_steps}")
+    if args.queries < 1:
+        parser.error(f"--queries must be at least 1, got {args.queries}")
+    if args.work_dir is not None and not args.work_dir.is_dir():
+        parser.error(f"--work-dir {args.work_dir} is not an existing folder; create it or pass another one")
+
+    try:
+        args.run_config = build_config(args.config, args.kcore, args.max_train_steps, args.overrides)
+    except ConfigError as error:
+        parser.error(f"--config or --set: {error}")
+    check_factories(parser, args.factories, args.run_config.train.model.dim)
     return args
 
 
@@ -469,7 +525,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # Beam logs every stage at INFO; its warnings are enough here.
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
-    config = build_config(args.config, args.kcore, args.max_train_steps, args.overrides)
+    config = args.run_config
 
     load_average = os.getloadavg()[0]
     scratch = Path(tempfile.mkdtemp(prefix="clrec-scale-", dir=args.work_dir))

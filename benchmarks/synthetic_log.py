@@ -32,6 +32,8 @@ items and categories are numbered from 1.
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,21 +63,28 @@ class LogSettings:
 
     def check(self) -> None:
         """Raise ValueError naming the first setting that is out of range."""
-        if self.zipf_exponent < 0:
-            raise ValueError(f"zipf_exponent must be 0 or more, got {self.zipf_exponent}; 0 gives uniform popularity")
-        if self.num_categories < 1:
+        # Each test is written as `not (value in range)`, so NaN fails it too.
+        if not 0 <= self.zipf_exponent < math.inf:
+            raise ValueError(
+                f"zipf_exponent must be a finite number of 0 or more, got {self.zipf_exponent}; "
+                "0 gives uniform popularity"
+            )
+        if not self.num_categories >= 1:
             raise ValueError(f"num_categories must be at least 1, got {self.num_categories}")
-        if self.categories_per_user < 1:
+        if not self.categories_per_user >= 1:
             raise ValueError(f"categories_per_user must be at least 1, got {self.categories_per_user}")
         if not 0.0 <= self.preference_share <= 1.0:
             raise ValueError(f"preference_share must lie in [0, 1], got {self.preference_share}")
-        if self.mean_length < MIN_EVENTS_PER_USER:
-            raise ValueError(f"mean_length must be at least {MIN_EVENTS_PER_USER} events, got {self.mean_length}")
-        if self.length_sigma < 0:
-            raise ValueError(f"length_sigma must be 0 or more, got {self.length_sigma}")
-        if self.mean_gap_seconds <= 0 or self.span_days <= 0:
+        if not MIN_EVENTS_PER_USER <= self.mean_length < math.inf:
             raise ValueError(
-                f"mean_gap_seconds and span_days must be positive, got {self.mean_gap_seconds} and {self.span_days}"
+                f"mean_length must be a finite number of at least {MIN_EVENTS_PER_USER} events, got {self.mean_length}"
+            )
+        if not 0 <= self.length_sigma < math.inf:
+            raise ValueError(f"length_sigma must be a finite number of 0 or more, got {self.length_sigma}")
+        if not (0 < self.mean_gap_seconds < math.inf and 0 < self.span_days < math.inf):
+            raise ValueError(
+                "mean_gap_seconds and span_days must be finite positive numbers, "
+                f"got {self.mean_gap_seconds} and {self.span_days}"
             )
 
 
@@ -226,49 +235,121 @@ def write_synthetic_log(
     output_dir: Path, num_events: int, num_items: int, seed: int, settings: LogSettings | None = None
 ) -> ClickLog:
     """Generate a log and write `clicks.tsv` and `items.tsv` into `output_dir`; return the log."""
+    # Generating first means invalid arguments raise before the folder exists.
+    log = generate_log(num_events, num_items, seed, settings)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    log = generate_log(num_events, num_items, seed, settings)
     write_log(log, output_dir / EVENTS_FILE, output_dir / ITEMS_FILE)
     return log
 
 
-def parse_count(text: str) -> int:
-    """Parse a positive whole count written as 100000, 1e5 or 1_000_000."""
+def parse_count(text: str, minimum: int = 1) -> int:
+    """Parse a whole count of at least `minimum` written as 100000, 1e5 or 1_000_000."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid count {text!r}; write a whole number such as 100000 or 1e5") from None
-    if value < 1 or value != int(value):
-        raise argparse.ArgumentTypeError(f"invalid count {text!r}; it must be a whole number of at least 1")
+    # float() accepts inf and nan, and numbers beyond the float range such as 1e400 become inf.
+    if not math.isfinite(value) or value < minimum or value != int(value):
+        raise argparse.ArgumentTypeError(
+            f"invalid count {text!r}; it must be a finite whole number of at least {minimum}"
+        )
     return int(value)
 
 
-def main() -> None:
-    """Parse the command line, write the log and print its size and the time taken."""
-    defaults = LogSettings()
+def parse_whole_number(text: str, minimum: int) -> int:
+    """Parse a decimal integer of at least `minimum` for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid whole number {text!r}; write one such as {minimum}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}; it must be at least {minimum}")
+    return value
 
+
+def parse_real_number(text: str, minimum: float, maximum: float = math.inf) -> float:
+    """Parse a finite number between `minimum` and `maximum`, both included, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}; write one such as {minimum:g}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}; it must be a finite number")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}; it must be at least {minimum:g}")
+    if value > maximum:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}; it must be at most {maximum:g}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser, whose types reject out-of-range values with the flag's name."""
+    defaults = LogSettings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=parse_count, required=True, help="Number of events (for example 1e6).")
-    parser.add_argument("--items", type=parse_count, required=True, help="Number of items in the catalog.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of NumPy's generator (default 0).")
-    parser.add_argument("--output-dir", type=Path, required=True, help=f"Folder for {EVENTS_FILE} and {ITEMS_FILE}.")
-    parser.add_argument("--zipf-exponent", type=float, default=defaults.zipf_exponent, help="Popularity exponent.")
-    parser.add_argument("--categories", type=int, default=defaults.num_categories, help="Number of item categories.")
+
+    # These options set the size, seed and folder of the log.
     parser.add_argument(
-        "--categories-per-user", type=int, default=defaults.categories_per_user, help="Preferred categories per user."
+        "--events",
+        type=functools.partial(parse_count, minimum=MIN_EVENTS_PER_USER),
+        required=True,
+        help=f"Number of events, at least {MIN_EVENTS_PER_USER} (for example 1e6).",
+    )
+    parser.add_argument("--items", type=parse_count, required=True, help="Number of items in the catalog.")
+    parser.add_argument(
+        "--seed",
+        type=functools.partial(parse_whole_number, minimum=0),
+        default=0,
+        help="Seed of NumPy's generator, 0 or more (default: %(default)s).",
+    )
+    parser.add_argument("--output-dir", type=Path, required=True, help=f"Folder for {EVENTS_FILE} and {ITEMS_FILE}.")
+
+    # These options set the fields of LogSettings.
+    parser.add_argument(
+        "--zipf-exponent",
+        type=functools.partial(parse_real_number, minimum=0.0),
+        default=defaults.zipf_exponent,
+        help="Popularity exponent, 0 or more; 0 gives uniform popularity (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--categories",
+        type=functools.partial(parse_whole_number, minimum=1),
+        default=defaults.num_categories,
+        help="Number of item categories (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--categories-per-user",
+        type=functools.partial(parse_whole_number, minimum=1),
+        default=defaults.categories_per_user,
+        help="Preferred categories per user (default: %(default)s).",
     )
     parser.add_argument(
         "--preference-share",
-        type=float,
+        type=functools.partial(parse_real_number, minimum=0.0, maximum=1.0),
         default=defaults.preference_share,
-        help="Share of clicks (0 to 1) that fall in the user's preferred categories.",
+        help="Share of clicks (0 to 1) that fall in the user's preferred categories (default: %(default)s).",
     )
     parser.add_argument(
-        "--mean-length", type=float, default=defaults.mean_length, help="Mean events per user (at least 3)."
+        "--mean-length",
+        type=functools.partial(parse_real_number, minimum=float(MIN_EVENTS_PER_USER)),
+        default=defaults.mean_length,
+        help=f"Mean events per user, at least {MIN_EVENTS_PER_USER} (default: %(default)s).",
     )
-    args = parser.parse_args()
+    return parser
 
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse and check the command line, so an invalid value exits with status 2 before any file is written."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        parser.error(f"--output-dir {args.output_dir} exists and is not a folder; pass a new or existing folder")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line, write the log and print its size and the time taken."""
+    args = parse_args(argv)
     settings = LogSettings(
         zipf_exponent=args.zipf_exponent,
         num_categories=args.categories,
@@ -276,11 +357,9 @@ def main() -> None:
         preference_share=args.preference_share,
         mean_length=args.mean_length,
     )
+
     started = time.perf_counter()
-    try:
-        log = write_synthetic_log(args.output_dir, args.events, args.items, args.seed, settings)
-    except ValueError as error:
-        parser.error(str(error))
+    log = write_synthetic_log(args.output_dir, args.events, args.items, args.seed, settings)
     elapsed = time.perf_counter() - started
 
     print(

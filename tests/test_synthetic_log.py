@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import math
 import sys
 from pathlib import Path
 
@@ -101,3 +103,93 @@ def test_tiny_catalog_and_short_log():
 def test_too_few_events_rejected():
     with pytest.raises(ValueError, match="num_events must be at least 3"):
         synthetic_log.generate_log(2, 10, seed=0)
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e400", "Infinity"])
+def test_count_rejects_non_finite(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="finite whole number") as caught:
+        synthetic_log.parse_count(text)
+    assert repr(text) in str(caught.value)
+
+
+def test_count_accepts_scientific_notation():
+    assert synthetic_log.parse_count("1e5") == 100_000
+    assert synthetic_log.parse_count("1_000") == 1_000
+
+
+def test_count_rejects_below_minimum():
+    with pytest.raises(argparse.ArgumentTypeError, match="at least 3"):
+        synthetic_log.parse_count("2", minimum=3)
+
+
+# Each case: the flag and bad value added to a valid command line, and what the message must contain.
+BAD_FLAGS = [
+    (["--events", "inf"], ["argument --events", "'inf'", "finite whole number of at least 3"]),
+    (["--events", "nan"], ["argument --events", "'nan'", "finite whole number"]),
+    (["--events", "2"], ["argument --events", "'2'", "at least 3"]),
+    (["--items", "0"], ["argument --items", "'0'", "at least 1"]),
+    (["--mean-length", "2"], ["argument --mean-length", "'2'", "at least 3"]),
+    (["--mean-length", "inf"], ["argument --mean-length", "'inf'", "finite number"]),
+    (["--categories", "0"], ["argument --categories", "0", "at least 1"]),
+    (["--categories-per-user", "0"], ["argument --categories-per-user", "0", "at least 1"]),
+    (["--seed", "-1"], ["argument --seed", "-1", "at least 0"]),
+    (["--zipf-exponent", "-0.5"], ["argument --zipf-exponent", "'-0.5'", "at least 0"]),
+    (["--zipf-exponent", "nan"], ["argument --zipf-exponent", "'nan'", "finite number"]),
+    (["--preference-share", "1.5"], ["argument --preference-share", "'1.5'", "at most 1"]),
+]
+
+
+@pytest.mark.parametrize(("bad_args", "expected"), BAD_FLAGS, ids=[" ".join(case[0]) for case in BAD_FLAGS])
+def test_cli_names_bad_flag(tmp_path, capsys, bad_args, expected):
+    output_dir = tmp_path / "log"
+    argv = ["--events", "100", "--items", "10", "--output-dir", str(output_dir), *bad_args]
+    with pytest.raises(SystemExit) as caught:
+        synthetic_log.main(argv)
+    assert caught.value.code == 2
+    message = capsys.readouterr().err
+    for part in expected:
+        assert part in message
+    assert not output_dir.exists()
+
+
+def test_cli_rejects_file_as_output_dir(tmp_path, capsys):
+    output_file = tmp_path / "taken"
+    output_file.write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit) as caught:
+        synthetic_log.main(["--events", "100", "--items", "10", "--output-dir", str(output_file)])
+    assert caught.value.code == 2
+    assert "--output-dir" in capsys.readouterr().err
+
+
+def test_cli_writes_small_log(tmp_path, capsys):
+    output_dir = tmp_path / "log"
+    synthetic_log.main(["--events", "1e3", "--items", "100", "--seed", "1", "--output-dir", str(output_dir)])
+    assert "wrote 1,000 events" in capsys.readouterr().out
+    assert (output_dir / synthetic_log.EVENTS_FILE).is_file()
+    assert (output_dir / synthetic_log.ITEMS_FILE).is_file()
+
+
+def test_help_shows_defaults(capsys):
+    with pytest.raises(SystemExit):
+        synthetic_log.main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "Popularity exponent, 0 or more; 0 gives uniform popularity (default: 1.0)" in usage
+    assert "Number of item categories (default: 50)" in usage
+    assert "Preferred categories per user (default: 3)" in usage
+    assert "preferred categories (default: 0.8)" in usage
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("zipf_exponent", math.nan), ("mean_length", math.inf), ("preference_share", math.nan), ("span_days", math.inf)],
+)
+def test_settings_reject_non_finite(setting, value):
+    with pytest.raises(ValueError, match=setting):
+        synthetic_log.LogSettings(**{setting: value}).check()
+
+
+def test_invalid_library_call_writes_nothing(tmp_path):
+    output_dir = tmp_path / "log"
+    with pytest.raises(ValueError, match="num_events must be at least 3"):
+        synthetic_log.write_synthetic_log(output_dir, 2, 10, seed=0)
+    assert not output_dir.exists()

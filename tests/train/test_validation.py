@@ -39,6 +39,7 @@ def test_train_validates_subsample(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "count_hits", recording_count_hits)
     write_sequences(tmp_path / "sequences", cyclic_sequences(8, 20, 12, seed=3), num_items=20)
     config = tiny_config("train.max_steps=2", "train.valid_max_users=3")
-    train_model(config, tmp_path / "sequences", None, tmp_path / "model")
+    metrics = train_model(config, tmp_path / "sequences", None, tmp_path / "model")
     assert ranked
     assert set(ranked) == {3}
+    assert metrics["valid_users"] == 3

@@ -129,6 +129,12 @@ class Trainer:
         )
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
         self.fingerprint = training_fingerprint(config, self.data, self.model, context.world_size)
+        self.valid_users = validation_users(len(self.data.valid_targets), config.train.valid_max_users, config.seed)
+        if len(self.valid_users) < len(self.data.valid_targets):
+            logger.info(
+                "validating on a seeded subsample of %d of %d users (train.valid_max_users)",
+                len(self.valid_users), len(self.data.valid_targets),
+            )
         self.state = LoopState()
         self.best_weights: dict[str, torch.Tensor] | None = None
 
@@ -228,9 +234,9 @@ class Trainer:
         """Return the validation HR@k over the full catalog, computed across all workers."""
         self.model.eval()
         rank, world = self.context.rank, self.context.world_size
-        users = validation_users(len(self.data.valid_targets), self.train_config.valid_max_users, self.config.seed)
-        histories = [self.data.valid_histories[user] for user in users[rank::world]]
-        targets = self.data.valid_targets[users[rank::world]]
+        users = self.valid_users[rank::world]
+        histories = [self.data.valid_histories[user] for user in users]
+        targets = self.data.valid_targets[users]
         hits = count_hits(
             self.model, histories, targets, self.train_config.valid_k, self.train_config.valid_exclude_history
         ) if len(targets) else 0
@@ -356,6 +362,7 @@ class Trainer:
             "positives_seen": state.positives_seen,
             "num_items": self.data.num_items,
             "num_windows": int(len(self.data.windows)),
+            "valid_users": int(len(self.valid_users)),
             # Users with fewer than 2 training items give no training pair.
             "users_without_transitions": self.data.users_without_transitions,
             "device": str(self.device),
