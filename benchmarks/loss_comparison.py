@@ -119,6 +119,7 @@ def run_one(dataset: str, kind: str, mirror: Path | None, overrides: list[str]) 
             "steps": train_metrics["steps"],
             "examples_per_second": train_metrics["examples_per_second"],
             "stop_reason": train_metrics.get("stop_reason"),
+            "epochs": train_metrics["epochs"],
         },
         "sampled_test": metrics["sampled"]["test"] if metrics["sampled"] else None,
         "sampled_protocol": metrics["sampled"]["protocol"] if metrics["sampled"] else None,
@@ -230,9 +231,9 @@ def plot_figure2(dataset: str, records: dict, path: Path) -> None:
 
 
 def render_debiasing(runs: dict) -> tuple[dict, str]:
-    """Return the JSON figures and the Markdown section comparing CLRec and sampled softmax lists."""
+    """Return the JSON figures and the Markdown section comparing the top-50 lists of each loss."""
     lines = [
-        "# Debiasing: what CLRec and sampled softmax recommend",
+        "# Debiasing: what each loss recommends",
         "",
         "Full-corpus test metrics over every item, the user's earlier items removed, and the "
         "top-50 list of every test user: aggregate diversity (distinct items over all lists), "
