@@ -32,8 +32,8 @@ refresh its file in `benchmarks/results/`, then
 `.venv/bin/python benchmarks/assemble.py` to rebuild this page; `make bench`
 runs the paper comparisons (Table 7, the efficiency table, debiasing, scale
 and the RecBole peer) and then rebuilds it. Each of those sections also has
-a JSON file next to its Markdown with the command, commit and machine; the
-per-step sections that follow them predate that record and state the
+a JSON file next to its Markdown with the command, commit and machine.
+The per-step sections after them predate that record, so they state the
 command and the machine only. Unless a
 section states otherwise the machine is a 2-core x86_64 CPU with 24 GiB of
 memory and no GPU, shared with other jobs while these numbers were taken,

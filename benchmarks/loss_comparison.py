@@ -47,7 +47,7 @@ from clrec.evaluate.run import evaluate_model  # noqa: E402
 from clrec.preprocess import run_preprocess  # noqa: E402
 from clrec.train import train_model  # noqa: E402
 from record import RESULTS, ROOT, provenance  # noqa: E402
-from train_ml100k import _write_features  # noqa: E402
+from train_ml100k import write_item_features  # noqa: E402
 
 logger = logging.getLogger("loss_comparison")
 RUNS = RESULTS / "runs"
@@ -80,7 +80,7 @@ def prepare_inputs(dataset: str, mirror: Path | None, work: Path, config) -> tup
     if dataset != "ml-100k":
         return sequences_dir, None
     item_ids = pd.read_parquet(sequences_dir / "items.parquet")["item_id"].astype(int).tolist()
-    _write_features(dataset_dir.parent, item_ids, work / "features")
+    write_item_features(dataset_dir.parent, item_ids, work / "features")
     return sequences_dir, work / "features"
 
 

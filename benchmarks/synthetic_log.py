@@ -12,9 +12,9 @@ The log has these properties, all drawn with NumPy in whole-array calls:
 - Each item belongs to one of `num_categories` categories, drawn uniformly.
 - Each user prefers `categories_per_user` categories, drawn with
   replacement among the categories that hold items. A click falls in one
-  of them with probability `preference_share`, and the item is then drawn
-  from that category by popularity weight; otherwise it is drawn by weight
-  from the whole catalog. Categories are drawn uniformly, so the marginal
+  of them with probability `preference_share`, and its item is then drawn
+  from that category by popularity weight. Any other click draws its item
+  by weight from the whole catalog. Categories are drawn uniformly, so the marginal
   item popularity stays close to the Zipf law.
 - Sequence lengths are lognormal with mean about `mean_length`, and every
   user has at least 3 events, so leave-one-out gives each user training,

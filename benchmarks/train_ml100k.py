@@ -77,7 +77,7 @@ def _write_sequences(ratings: pd.DataFrame, directory: Path) -> list[int]:
     return items
 
 
-def _write_features(mirror: Path, items: list[int], directory: Path) -> None:
+def write_item_features(mirror: Path, items: list[int], directory: Path) -> None:
     """Write item_features.parquet (title, genres, release decade) and feature_schema.json."""
     catalog = pd.read_csv(
         mirror / "ml-100k" / "u.item", sep="|", header=None, encoding="latin-1",
@@ -108,7 +108,7 @@ def build_inputs(mirror: Path, work: Path) -> tuple[Path, Path]:
     )
     ratings = ratings.sort_values(["user", "timestamp", "item"], kind="stable")
     items = _write_sequences(ratings, work / "sequences")
-    _write_features(mirror, items, work / "features")
+    write_item_features(mirror, items, work / "features")
     return work / "sequences", work / "features"
 
 
