@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +52,8 @@ from train_ml100k import write_item_features  # noqa: E402
 
 logger = logging.getLogger("loss_comparison")
 RUNS = RESULTS / "runs"
+TUNING = RESULTS / "tuning"
+TUNING_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 KINDS = ("cached_queue", "sampled_softmax", "binary_cross_entropy")
 LABELS = {
     "cached_queue": "CLRec, cached queue",
@@ -66,6 +69,16 @@ PAPER_TABLE7 = {
 }
 BUDGET_MINUTES = 45
 # Settings that name or shape the stored run, so a --set may not change them.
+# Settings every run gets; tuning.md lists only the others.
+RUN_DEFAULT_KEYS = {
+    "train.progress_bar",
+    "train.tensorboard",
+    "train.loss.kind",
+    "evaluate.sampled.enabled",
+    "evaluate.sampled.sampler",
+    "evaluate.sampled.num_negatives",
+    "evaluate.bias_list_length",
+}
 FIXED_KEYS = {"train.loss.kind", "evaluate.sampled.enabled", "evaluate.sampled.sampler", "evaluate.sampled.num_negatives"}
 
 
@@ -121,6 +134,7 @@ def run_one(dataset: str, kind: str, mirror: Path | None, overrides: list[str]) 
             "stop_reason": train_metrics.get("stop_reason"),
             "epochs": train_metrics["epochs"],
         },
+        "sampled_valid": metrics["sampled"]["valid"] if metrics["sampled"] else None,
         "sampled_test": metrics["sampled"]["test"] if metrics["sampled"] else None,
         "sampled_protocol": metrics["sampled"]["protocol"] if metrics["sampled"] else None,
         "full_corpus": metrics["full_corpus"],
@@ -286,6 +300,37 @@ def render() -> None:
     logger.info("rebuilt table7 and debiasing from %d runs", len(runs))
 
 
+def render_tuning() -> None:
+    """Rebuild tuning.md from the runs stored with --tuning: settings are chosen by the validation columns."""
+    records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(TUNING.glob("*.json"))]
+    lines = [
+        "## Tuning runs (settings chosen by validation)",
+        "",
+        "Each row is one `loss_comparison.py --tuning NAME` run: the settings it changed from",
+        "`configs/<dataset>.yaml`, the sampled protocol (100 negatives by popularity) on the",
+        "validation targets, which is what settings are chosen by, and on the test targets.",
+        "",
+        "| run | kind | settings | epochs | train min | valid HR@10 | valid NDCG@10 | valid MRR | test HR@10 | test NDCG@10 | test MRR | commit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for record in records:
+        valid, test = record.get("sampled_valid") or {}, record["sampled_test"] or {}
+        changed = [item for item in record["overrides"] if item.split("=", 1)[0] not in RUN_DEFAULT_KEYS]
+        cells = [
+            record["tuning"],
+            record["kind"],
+            "<br>".join(f"`{item}`" for item in changed) or "defaults",
+            str(record["train"]["epochs_run"]),
+            f"{record['train']['seconds'] / 60:.1f}",
+            *(f"{part.get(name, float('nan')):.4f}" for part in (valid, test) for name in ("hr@10", "ndcg@10", "mrr")),
+            record["provenance"]["commit"],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    threads = {record["provenance"]["machine"]["torch_threads"] for record in records}
+    lines += ["", f"Machine: {_machine_text(records[0]['provenance']['machine'])}; torch threads per run: {sorted(threads)}."]
+    (RESULTS / "tuning.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("ml-100k", "amazon-beauty"), help="Dataset to train on and evaluate.")
@@ -298,12 +343,22 @@ def main() -> None:
     )
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="KEY=VALUE config override.")
     parser.add_argument("--render-only", action="store_true", help="Rebuild the sections from stored runs only.")
+    parser.add_argument(
+        "--tuning",
+        metavar="NAME",
+        default=None,
+        help="Store the run as tuning run NAME in results/tuning/ (listed in tuning.md) instead of as the table's run.",
+    )
     args = parser.parse_args()
     # Beam logs a warning through the root logger on import, which would make a plain basicConfig a no-op.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     if not args.render_only:
         if args.dataset is None or args.kind is None:
             parser.error("--dataset and --kind are required unless --render-only is given")
+        if args.tuning is not None and not TUNING_NAME.match(args.tuning):
+            parser.error(
+                f"--tuning {args.tuning!r} is not a valid run name; use lowercase letters, digits, '.', '_' and '-'"
+            )
         fixed = [item for item in args.overrides if item.split("=", 1)[0].strip() in FIXED_KEYS]
         if fixed:
             parser.error(f"--set {fixed[0]} changes a setting this script fixes per run; use --kind for the loss")
@@ -311,10 +366,17 @@ def main() -> None:
             record = run_one(args.dataset, args.kind, args.mirror, args.overrides)
         except ConfigError as error:
             parser.error(str(error))
-        RUNS.mkdir(parents=True, exist_ok=True)
-        path = RUNS / f"{args.dataset}-{args.kind}.json"
-        path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-        logger.info("wrote %s: %s", path, json.dumps(record["sampled_test"]))
+        if args.tuning is not None:
+            record["tuning"] = args.tuning
+            folder, name = TUNING, f"{args.dataset}-{args.kind}-{args.tuning}.json"
+        else:
+            folder, name = RUNS, f"{args.dataset}-{args.kind}.json"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+        logger.info("wrote %s: valid %s, test %s", folder / name, record["sampled_valid"], record["sampled_test"])
+        if args.tuning is not None:
+            render_tuning()
+            return
     render()
 
 

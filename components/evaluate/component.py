@@ -59,8 +59,9 @@ def evaluate(
             metrics.log_metric(f"{split}_{name}", float(value))
     sampled = result["metrics"]["sampled"]
     if sampled:
-        for name, value in sampled["test"].items():
-            metrics.log_metric(f"sampled_test_{name}", float(value))
+        for split in ("valid", "test"):
+            for name, value in (sampled[split] or {}).items():
+                metrics.log_metric(f"sampled_{split}_{name}", float(value))
     for name, value in result["metrics"]["bias"]["test"].items():
         metrics.log_metric(f"test_{name}", float(value))
     metrics.log_metric("promote", 1.0 if gate["promote"] else 0.0)

@@ -72,6 +72,12 @@ def test_run_first_run(standin, inputs, tmp_path):
     assert metrics["sampled"]["test"]["hr@1"] == pytest.approx(0.5)
     assert metrics["sampled"]["test"]["mrr"] == pytest.approx((1 + 1 / 3) / 2)
     assert metrics["sampled"]["protocol"]["num_negatives"] == 2
+    # Validation: A (0.75 against 3 and 4) and B (0.75 against two of 1, 2
+    # and 5) rank first; C's target 5 ties its only eligible negatives 2 and
+    # 4 at 0.5 and is ranked third.
+    assert metrics["sampled"]["valid"]["hr@1"] == pytest.approx(2 / 3)
+    assert metrics["sampled"]["valid"]["mrr"] == pytest.approx((1 + 1 + 1 / 3) / 3)
+    assert metrics["sampled"]["protocol"]["valid_users_evaluated"] == 3
     assert metrics["users"]["test_skipped_no_target"] == 2
     assert metrics["production"] is None
 

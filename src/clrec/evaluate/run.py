@@ -18,7 +18,7 @@ from clrec.evaluate.metrics import cutoff_metrics
 from clrec.evaluate.plots import plot_popularity
 from clrec.evaluate.production import evaluate_production
 from clrec.evaluate.report import write_report
-from clrec.evaluate.sampled import sample_negatives, sampled_metrics, sampling_weights, score_candidates
+from clrec.evaluate.sampled import SampledCandidates, sample_negatives, sampled_metrics, sampling_weights, score_candidates
 from clrec.evaluate.search import RetrievalResult, build_exact_index, prepare_vectors, search_and_rank
 
 logger = logging.getLogger(__name__)
@@ -56,21 +56,30 @@ def retrieve_split(
     )
 
 
-def run_sampled_protocol(
-    data: EvaluationData, user_vectors: np.ndarray, item_vectors: np.ndarray, config: EvaluateConfig
-) -> dict:
-    """Rank test targets against sampled negatives and describe the protocol used."""
+def _rank_sampled(
+    split: SplitInputs, user_vectors: np.ndarray, item_vectors: np.ndarray, weights: np.ndarray, config: EvaluateConfig
+) -> tuple[dict[str, float] | None, SampledCandidates]:
+    """Rank one split's targets against their sampled negatives; no metrics when no user is ranked."""
     settings = config.sampled
-    weights = sampling_weights(data.popularity, settings.sampler)
     sample = sample_negatives(
-        data.test.whole_sequences,
-        data.test.targets,
-        weights,
-        settings.num_negatives,
-        settings.seed,
-        settings.max_users,
+        split.whole_sequences, split.targets, weights, settings.num_negatives, settings.seed, settings.max_users
     )
     scores = score_candidates(user_vectors[sample.rows], item_vectors, sample.candidates, config.batch_size)
+    return (sampled_metrics(scores) if len(sample.rows) else None), sample
+
+
+def run_sampled_protocol(
+    data: EvaluationData, split_vectors: dict[str, np.ndarray], item_vectors: np.ndarray, config: EvaluateConfig
+) -> dict:
+    """Rank the valid and test targets against sampled negatives and describe the protocol used.
+
+    The validation numbers are there to choose settings by; the test numbers
+    are the ones to report.
+    """
+    settings = config.sampled
+    weights = sampling_weights(data.popularity, settings.sampler)
+    valid_metrics, valid_sample = _rank_sampled(data.valid, split_vectors["valid"], item_vectors, weights, config)
+    test_metrics, sample = _rank_sampled(data.test, split_vectors["test"], item_vectors, weights, config)
     subsample = (
         f"seeded random subsample of at most {settings.max_users} users"
         if settings.max_users
@@ -86,9 +95,11 @@ def run_sampled_protocol(
         "users_in_split": len(data.test.targets),
         "users_evaluated": int(len(sample.rows)),
         "users_skipped": sample.skipped_users,
+        "valid_users_evaluated": int(len(valid_sample.rows)),
+        "valid_users_skipped": valid_sample.skipped_users,
         "ties": TIES,
     }
-    return {"protocol": protocol, "test": sampled_metrics(scores)}
+    return {"protocol": protocol, "valid": valid_metrics, "test": test_metrics}
 
 
 def _encode(model, histories: list[list[int]], score: str, dimension: int, batch_size: int) -> np.ndarray:
@@ -108,12 +119,11 @@ def compute_metrics(
     results: dict[str, RetrievalResult] = {}
     full_corpus: dict[str, dict] = {}
     bias: dict[str, dict] = {}
-    test_vectors = np.zeros((0, item_vectors.shape[1]), dtype=np.float32)
+    split_vectors: dict[str, np.ndarray] = {}
 
     for split in (data.valid, data.test):
         vectors = _encode(model, split.histories, model_files.score, item_vectors.shape[1], config.batch_size)
-        if split.name == "test":
-            test_vectors = vectors
+        split_vectors[split.name] = vectors
         result = retrieve_split(split, vectors, index, data.num_items, config)
         results[split.name] = result
         full_corpus[split.name] = {**cutoff_metrics(result.ranks, config.cutoffs), "users": len(split.targets)}
@@ -130,8 +140,9 @@ def compute_metrics(
 
     sampled = None
     if config.sampled.enabled and len(data.test.targets):
-        sampled = run_sampled_protocol(data, test_vectors, item_vectors, config)
-        logger.info("sampled protocol: %s", json.dumps(sampled["test"]))
+        sampled = run_sampled_protocol(data, split_vectors, item_vectors, config)
+        logger.info("sampled protocol, valid: %s", json.dumps(sampled["valid"]))
+        logger.info("sampled protocol, test: %s", json.dumps(sampled["test"]))
 
     metrics = {
         "gate_split": GATE_SPLIT,
