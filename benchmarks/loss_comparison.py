@@ -40,6 +40,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import torch  # noqa: E402
 
 from clrec.config import load_config  # noqa: E402
 from clrec.config.base import ConfigError  # noqa: E402
@@ -119,6 +120,8 @@ def run_one(dataset: str, kind: str, mirror: Path | None, overrides: list[str]) 
         began = time.perf_counter()
         train_metrics = train_model(config, sequences_dir, features_dir, work / "model", resume=False)
         train_seconds = time.perf_counter() - began
+        # train.num_threads is applied inside training, after the provenance was taken.
+        started["machine"]["torch_threads"] = torch.get_num_threads()
         evaluation = evaluate_model(config, sequences_dir, work / "model", work / "evaluation", registry_url=None)
     metrics = evaluation["metrics"]
     return {
@@ -126,6 +129,7 @@ def run_one(dataset: str, kind: str, mirror: Path | None, overrides: list[str]) 
         "dataset": dataset,
         "kind": kind,
         "overrides": settings,
+        "model": config.train.model.model_dump(mode="json"),
         "train": {
             "seconds": round(train_seconds, 1),
             "epochs_run": train_metrics["epochs_run"],
@@ -148,6 +152,7 @@ def load_runs() -> dict[tuple[str, str], dict]:
     runs = {}
     for path in sorted(RUNS.glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
+        record["provenance"]["machine"]["torch_threads"] = _threads(record)
         runs[(record["dataset"], record["kind"])] = record
     return runs
 
@@ -169,8 +174,7 @@ def render_table7(runs: dict) -> tuple[dict, str]:
         "",
         "Each test user's last item is ranked against 100 negatives drawn in proportion to "
         "training popularity, none of them in the user's sequence; ties count against the model. "
-        "Same encoder for every loss (2 Transformer blocks over at most 50 items, dimension 64, "
-        "cosine score over temperature 0.1, id-only item tower); `configs/amazon-beauty.yaml` "
+        f"Encoder: {_encoder_text(ours)}; `configs/amazon-beauty.yaml` "
         "with the overrides listed below each row's command.",
         "",
         "| model | HR@1 | HR@5 | HR@10 | NDCG@5 | NDCG@10 | MRR |",
@@ -219,7 +223,32 @@ def render_table7(runs: dict) -> tuple[dict, str]:
 
 def _machine_text(machine: dict) -> str:
     gpu = machine["gpu"] or "no GPU"
-    return f"{machine['cores']} cores, {machine['memory_gib']:.0f} GiB, {gpu}, torch {machine['torch']}"
+    return (
+        f"{machine['cores']} cores, {machine['memory_gib']:.0f} GiB, {gpu}, torch {machine['torch']}, "
+        f"torch threads: {machine['torch_threads']}"
+    )
+
+
+def _model_settings(record: dict) -> dict:
+    """Return the run's model settings; runs stored before they were recorded rebuild them from the config."""
+    if "model" in record:
+        return record["model"]
+    config = load_config(ROOT / "configs" / f"{record['dataset']}.yaml", record["overrides"])
+    return config.train.model.model_dump(mode="json")
+
+
+def _encoder_text(runs: dict) -> str:
+    """Describe the encoder of the given runs, or say that it differs between them."""
+    settings = {json.dumps(_model_settings(record), sort_keys=True) for record in runs.values()}
+    if len(settings) != 1:
+        return "NOT the same for every row (see each run's JSON)"
+    model = json.loads(settings.pop())
+    shared = "one item embedding shared by both towers" if model["share_item_embedding"] else "separate input and output item embeddings"
+    return (
+        f"the same for every loss: {model['num_layers']} Transformer blocks over at most {model['max_length']} items, "
+        f"dimension {model['dim']}, {model['num_heads']} heads, dropout {model['dropout']}, {shared}, "
+        f"{model['score'].replace('_', ' ')} score over temperature {model['temperature']}, id-only item tower"
+    )
 
 
 def plot_figure2(dataset: str, records: dict, path: Path) -> None:
@@ -300,6 +329,15 @@ def render() -> None:
     logger.info("rebuilt table7 and debiasing from %d runs", len(runs))
 
 
+def _threads(record: dict) -> int:
+    """Return the torch threads a run trained with (runs before this fix recorded the count at start)."""
+    for item in record["overrides"]:
+        key, _, value = item.partition("=")
+        if key.strip() == "train.num_threads" and int(value):
+            return int(value)
+    return record["provenance"]["machine"]["torch_threads"]
+
+
 def render_tuning() -> None:
     """Rebuild tuning.md from the runs stored with --tuning: settings are chosen by the validation columns."""
     records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(TUNING.glob("*.json"))]
@@ -309,6 +347,8 @@ def render_tuning() -> None:
         "Each row is one `loss_comparison.py --tuning NAME` run: the settings it changed from",
         "`configs/<dataset>.yaml`, the sampled protocol (100 negatives by popularity) on the",
         "validation targets, which is what settings are chosen by, and on the test targets.",
+        "Training minutes include the per-epoch validation; runs with one thread ran two at a",
+        "time on the two cores.",
         "",
         "| run | kind | settings | epochs | train min | valid HR@10 | valid NDCG@10 | valid MRR | test HR@10 | test NDCG@10 | test MRR | commit |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -326,8 +366,8 @@ def render_tuning() -> None:
             record["provenance"]["commit"],
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    threads = {record["provenance"]["machine"]["torch_threads"] for record in records}
-    lines += ["", f"Machine: {_machine_text(records[0]['provenance']['machine'])}; torch threads per run: {sorted(threads)}."]
+    machine = {**records[0]["provenance"]["machine"], "torch_threads": _threads(records[0])}
+    lines += ["", f"Machine: {_machine_text(machine)}."]
     (RESULTS / "tuning.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
