@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ORDER = [
     "summary",
     "table7",
+    "tuning",
     "recbole_peer",
     "efficiency",
     "debiasing",

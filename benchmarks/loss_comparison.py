@@ -30,6 +30,7 @@ import argparse
 import json
 import logging
 import re
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -233,7 +234,16 @@ def _model_settings(record: dict) -> dict:
     """Return the run's model settings; runs stored before they were recorded rebuild them from the config."""
     if "model" in record:
         return record["model"]
-    config = load_config(ROOT / "configs" / f"{record['dataset']}.yaml", record["overrides"])
+    # The dataset's config file as of the run's commit, not as it is now.
+    commit = record["provenance"]["commit"].removesuffix("-dirty")
+    relative = f"configs/{record['dataset']}.yaml"
+    shown = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=ROOT, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = ROOT / relative
+        if shown.returncode == 0:
+            path = Path(scratch) / "config.yaml"
+            path.write_text(shown.stdout, encoding="utf-8")
+        config = load_config(path, record["overrides"])
     return config.train.model.model_dump(mode="json")
 
 
@@ -338,11 +348,19 @@ def _threads(record: dict) -> int:
     return record["provenance"]["machine"]["torch_threads"]
 
 
+def _encoder_cell(model: dict, record: dict) -> str:
+    """Return the tuned settings of one run in a few words."""
+    queue = next((item.split("=", 1)[1] for item in record["overrides"] if item.startswith("train.loss.queue_size=")), None)
+    shared = "shared" if model["share_item_embedding"] else "separate"
+    text = f"dim {model['dim']}, dropout {model['dropout']}, T {model['temperature']}, {shared} embedding"
+    return text + (f", queue {queue}" if queue else "")
+
+
 def render_tuning() -> None:
     """Rebuild tuning.md from the runs stored with --tuning: settings are chosen by the validation columns."""
     records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(TUNING.glob("*.json"))]
     lines = [
-        "## Tuning runs (settings chosen by validation)",
+        "# Tuning runs (settings chosen by validation)",
         "",
         "Each row is one `loss_comparison.py --tuning NAME` run: the settings it changed from",
         "`configs/<dataset>.yaml`, the sampled protocol (100 negatives by popularity) on the",
@@ -350,16 +368,18 @@ def render_tuning() -> None:
         "Training minutes include the per-epoch validation; runs with one thread ran two at a",
         "time on the two cores.",
         "",
-        "| run | kind | settings | epochs | train min | valid HR@10 | valid NDCG@10 | valid MRR | test HR@10 | test NDCG@10 | test MRR | commit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | run | kind | settings | encoder | epochs | train min | valid HR@10 | valid NDCG@10 | valid MRR | test HR@10 | test NDCG@10 | test MRR | commit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for record in records:
         valid, test = record.get("sampled_valid") or {}, record["sampled_test"] or {}
         changed = [item for item in record["overrides"] if item.split("=", 1)[0] not in RUN_DEFAULT_KEYS]
         cells = [
+            record["dataset"],
             record["tuning"],
             record["kind"],
             "<br>".join(f"`{item}`" for item in changed) or "defaults",
+            _encoder_cell(_model_settings(record), record),
             str(record["train"]["epochs_run"]),
             f"{record['train']['seconds'] / 60:.1f}",
             *(f"{part.get(name, float('nan')):.4f}" for part in (valid, test) for name in ("hr@10", "ndcg@10", "mrr")),
