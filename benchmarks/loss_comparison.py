@@ -237,18 +237,18 @@ def _model_settings(record: dict) -> dict:
     # The dataset's config file as of the run's commit, not as it is now.
     commit = record["provenance"]["commit"].removesuffix("-dirty")
     relative = f"configs/{record['dataset']}.yaml"
-    shown = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=ROOT, capture_output=True, text=True)
+    git_show = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=ROOT, capture_output=True, text=True)
     with tempfile.TemporaryDirectory() as scratch:
         path = ROOT / relative
-        if shown.returncode == 0:
+        if git_show.returncode == 0:
             path = Path(scratch) / "config.yaml"
-            path.write_text(shown.stdout, encoding="utf-8")
+            path.write_text(git_show.stdout, encoding="utf-8")
         config = load_config(path, record["overrides"])
     return config.train.model.model_dump(mode="json")
 
 
 def _encoder_text(runs: dict) -> str:
-    """Describe the encoder of the given runs, or say that it differs between them."""
+    """Describe the encoder of the given runs, or report that it differs between them."""
     settings = {json.dumps(_model_settings(record), sort_keys=True) for record in runs.values()}
     if len(settings) != 1:
         return "NOT the same for every row (see each run's JSON)"
