@@ -9,8 +9,10 @@ import torch
 
 from clrec.model.losses import (
     MASKED_LOGIT,
+    LogitsWorkspace,
     accidental_hit_mask,
     apply_logq_correction,
+    contrastive_cross_entropy,
     history_table,
     softmax_cross_entropy,
 )
@@ -104,3 +106,97 @@ def test_history_table_excludes_padding():
 def test_hit_mask_rejects_unknown_mode():
     with pytest.raises(ValueError, match="unknown accidental-hit mode 'all'"):
         accidental_hit_mask(torch.tensor([1]), torch.tensor([1]), torch.tensor([0]), "all")
+
+
+def _plain_loss(users, trainable, frozen, columns, mask):
+    candidates = torch.cat([trainable, frozen]) if frozen is not None else trainable
+    return softmax_cross_entropy(users @ candidates.T, columns, mask)
+
+
+@pytest.mark.parametrize("with_frozen", [True, False])
+@pytest.mark.parametrize("with_mask", [True, False])
+def test_contrastive_cross_entropy_matches_plain_autograd(with_frozen, with_mask):
+    generator = torch.Generator().manual_seed(0)
+    users = torch.randn(6, 4, generator=generator, dtype=torch.float64)
+    trainable = torch.randn(6, 4, generator=generator, dtype=torch.float64)
+    frozen = torch.randn(5, 4, generator=generator, dtype=torch.float64) if with_frozen else None
+    columns = torch.tensor([0, 1, 2, 3, 4, 5])
+    width = 11 if with_frozen else 6
+    mask = torch.zeros(6, width, dtype=torch.bool)
+    if with_mask:
+        mask[0, 1] = mask[2, width - 1] = mask[5, 0] = True
+    expected_inputs = [users.clone().requires_grad_(), trainable.clone().requires_grad_()]
+    expected = _plain_loss(*expected_inputs, frozen, columns, mask if with_mask else None)
+    expected.backward()
+    inputs = [users.clone().requires_grad_(), trainable.clone().requires_grad_()]
+    loss = contrastive_cross_entropy(*inputs, frozen, columns, mask if with_mask else None)
+    loss.backward()
+    assert loss.item() == pytest.approx(expected.item(), abs=1e-6)
+    for got, want in zip(inputs, expected_inputs):
+        torch.testing.assert_close(got.grad, want.grad, atol=1e-6, rtol=1e-5)
+
+
+def test_contrastive_cross_entropy_hand_value():
+    # One user [1, 0] over T = 1 against trainable [[2, 0]] and frozen [[0, 0], [0, 5]]:
+    # logits [2, 0, 0]; -log(e^2 / (e^2 + 2)) = log(1 + 2 e^-2) = 0.239545
+    users = torch.tensor([[1.0, 0.0]], requires_grad=True)
+    loss = contrastive_cross_entropy(
+        users, torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 0.0], [0.0, 5.0]]), torch.tensor([0])
+    )
+    assert loss.item() == pytest.approx(0.239545, abs=1e-6)
+
+
+def test_contrastive_cross_entropy_frozen_gets_no_gradient():
+    frozen = torch.randn(3, 2, requires_grad=True)
+    users = torch.randn(2, 2, requires_grad=True)
+    trainable = torch.randn(2, 2, requires_grad=True)
+    contrastive_cross_entropy(users, trainable, frozen, torch.tensor([0, 1])).backward()
+    assert frozen.grad is None
+    assert users.grad is not None
+    assert trainable.grad is not None
+
+
+def test_contrastive_cross_entropy_under_cpu_autocast():
+    users = torch.randn(4, 8, requires_grad=True)
+    trainable = torch.randn(4, 8, requires_grad=True)
+    frozen = torch.randn(3, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = contrastive_cross_entropy(users, trainable, frozen, torch.arange(4))
+    loss.backward()
+    assert loss.dtype == torch.float32
+    assert users.grad.dtype == torch.float32
+    assert trainable.grad.dtype == torch.float32
+    expected = _plain_loss(users.detach(), trainable.detach(), frozen, torch.arange(4), None)
+    # bfloat16 keeps 8 bits of mantissa, so the product differs from float32 in the second decimal.
+    assert loss.item() == pytest.approx(expected.item(), abs=0.1)
+
+
+def test_contrastive_cross_entropy_second_backward_is_refused():
+    users = torch.randn(2, 2, requires_grad=True)
+    loss = contrastive_cross_entropy(users, torch.randn(2, 2), None, torch.tensor([0, 1]))
+    loss.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_logits_workspace_reuses_memory_and_grows():
+    workspace = LogitsWorkspace()
+    first = workspace.take(3, 4, torch.float32, torch.device("cpu"))
+    smaller = workspace.take(2, 5, torch.float32, torch.device("cpu"))
+    assert smaller.data_ptr() == first.data_ptr()
+    larger = workspace.take(4, 5, torch.float32, torch.device("cpu"))
+    assert larger.shape == (4, 5)
+    assert workspace.storage.numel() == 20
+
+
+def test_contrastive_cross_entropy_with_workspace_matches_without():
+    generator = torch.Generator().manual_seed(1)
+    workspace = LogitsWorkspace()
+    for rows, frozen_rows in ((5, 7), (3, 2), (6, 9)):
+        users = torch.randn(rows, 4, generator=generator)
+        trainable = torch.randn(rows, 4, generator=generator)
+        frozen = torch.randn(frozen_rows, 4, generator=generator)
+        columns = torch.arange(rows)
+        with_workspace = contrastive_cross_entropy(users, trainable, frozen, columns, workspace=workspace)
+        without = contrastive_cross_entropy(users, trainable, frozen, columns)
+        assert with_workspace.item() == pytest.approx(without.item(), abs=1e-6)

@@ -12,6 +12,10 @@ row p's positive sitting in column `positive_columns[p]`:
 
 `binary_cross_entropy` is the exception: SASRec's logistic loss, one
 positive and one negative per row, each scored on its own.
+
+`contrastive_cross_entropy` computes the contrastive loss from the
+embeddings in one autograd node, so that candidates without gradient (the
+cached queue) cost no backward matrix product.
 """
 
 from __future__ import annotations
@@ -40,6 +44,111 @@ def softmax_cross_entropy(
     if mask is not None:
         logits = logits.masked_fill(mask, MASKED_LOGIT)
     return F.cross_entropy(logits, positive_columns)
+
+
+class LogitsWorkspace:
+    """Memory for the raw [P, C] logits, kept from one step to the next.
+
+    On the CPU, a tensor this large (13 MB for 1,300 x 2,560 floats) tends
+    to come from newly mapped pages, and the first write to each page costs
+    a page fault. The raw logits live only during the forward pass, so
+    reusing their memory is safe even when several forward passes run
+    before a backward pass.
+    """
+
+    def __init__(self) -> None:
+        self.storage: torch.Tensor | None = None
+
+    def take(self, rows: int, columns: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+        """Return an uninitialised contiguous [rows, columns] tensor backed by the kept memory."""
+        size = rows * columns
+        storage = self.storage
+        if storage is None or storage.numel() < size or storage.dtype != dtype or storage.device != device:
+            storage = self.storage = torch.empty(size, dtype=dtype, device=device)
+        return storage[:size].view(rows, columns)
+
+
+class ContrastiveCrossEntropy(torch.autograd.Function):
+    """Cross-entropy of users against trainable and frozen candidates, computed in one node.
+
+    Through autograd, the [P, C] logits would get a gradient for every
+    candidate column, and the columns of frozen candidates would be dropped
+    afterwards. Here the backward pass multiplies only the trainable columns,
+    and the log-probabilities saved by the forward pass become the gradient
+    in place.
+    """
+
+    @staticmethod
+    def forward(ctx, users, trainable, frozen, positive_columns, mask, compute_dtype, workspace):
+        candidates = torch.cat([trainable.to(compute_dtype), frozen.to(compute_dtype)])  # [C, d]
+        scaled = users.to(compute_dtype)
+        if workspace is not None:
+            out = workspace.take(scaled.shape[0], candidates.shape[0], compute_dtype, scaled.device)
+            logits = torch.mm(scaled, candidates.T, out=out).float()  # [P, C]
+        else:
+            logits = (scaled @ candidates.T).float()
+        if mask is not None:
+            logits.masked_fill_(mask, MASKED_LOGIT)
+        log_probs = torch.log_softmax(logits, dim=1)
+        del logits
+        rows = torch.arange(users.shape[0], device=users.device)
+        loss = -log_probs[rows, positive_columns].mean()
+        ctx.save_for_backward(scaled, candidates, log_probs, positive_columns)
+        ctx.trainable_count = trainable.shape[0]
+        ctx.input_dtypes = (users.dtype, trainable.dtype)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        scaled, candidates, log_probs, positive_columns = ctx.saved_tensors
+        count = scaled.shape[0]
+        # d loss / d logits = (softmax - one-hot of the positive) / P; masked columns have softmax 0.
+        grad_logits = log_probs.exp_()
+        rows = torch.arange(count, device=grad_logits.device)
+        grad_logits[rows, positive_columns] -= 1.0
+        grad_logits = grad_logits.to(scaled.dtype)
+        scale = grad_loss / count
+        grad_users = grad_trainable = None
+        if ctx.needs_input_grad[0]:
+            grad_users = (grad_logits @ candidates).mul_(scale).to(ctx.input_dtypes[0])
+        if ctx.needs_input_grad[1]:
+            grad_trainable = (grad_logits[:, : ctx.trainable_count].T @ scaled).mul_(scale)
+            grad_trainable = grad_trainable.to(ctx.input_dtypes[1])
+        return grad_users, grad_trainable, None, None, None, None, None
+
+
+def contrastive_cross_entropy(
+    users: torch.Tensor,
+    trainable: torch.Tensor,
+    frozen: torch.Tensor | None,
+    positive_columns: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    workspace: LogitsWorkspace | None = None,
+) -> torch.Tensor:
+    """Return softmax_cross_entropy(users @ [trainable; frozen].T, positive_columns, mask).
+
+    The value and the gradients of `users` and `trainable` equal those of
+    the plain computation; `frozen` gets no gradient and adds no backward product.
+
+    Args:
+        users: [P, d] user embeddings, already prepared for the score and
+            divided by the temperature.
+        trainable: [C1, d] candidates that receive gradient (columns 0 to C1 - 1).
+        frozen: optional [C2, d] candidates without gradient (columns C1 onwards).
+        positive_columns: [P] column of each row's positive.
+        mask: optional [P, C1 + C2] bool, True where a candidate is excluded.
+        workspace: optional memory for the raw logits, reused across calls.
+    """
+    if frozen is None:
+        frozen = trainable.new_empty(0, trainable.shape[1])
+    compute_dtype = torch.promote_types(users.dtype, trainable.dtype)
+    if torch.is_autocast_enabled(users.device.type):
+        # The product runs in the autocast dtype, as the matrix product outside this node would.
+        compute_dtype = torch.get_autocast_dtype(users.device.type)
+    with torch.autocast(users.device.type, enabled=False):
+        return ContrastiveCrossEntropy.apply(
+            users, trainable, frozen.detach(), positive_columns, mask, compute_dtype, workspace
+        )
 
 
 def apply_logq_correction(logits: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:

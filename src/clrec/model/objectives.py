@@ -35,9 +35,11 @@ from torch import nn
 
 from clrec.config.train import LossConfig
 from clrec.model.losses import (
+    LogitsWorkspace,
     accidental_hit_mask,
     apply_logq_correction,
     binary_cross_entropy,
+    contrastive_cross_entropy,
     softmax_cross_entropy,
 )
 from clrec.model.queue import ItemQueue
@@ -69,6 +71,7 @@ class Objective(nn.Module):
     def __init__(self, accidental_hits: str) -> None:
         super().__init__()
         self.accidental_hits = accidental_hits
+        self.logits_workspace = LogitsWorkspace()
 
     def forward(self, model: TwoTowerModel, batch: PositiveBatch) -> torch.Tensor:
         raise NotImplementedError
@@ -83,9 +86,13 @@ class Objective(nn.Module):
         candidates: torch.Tensor,
         candidate_ids: torch.Tensor,
         positive_columns: torch.Tensor,
+        cached: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Return the cross-entropy of users [P, d] against candidates [C, d]."""
-        logits = model.logits(batch.users, candidates)  # [P, C]
+        """Return the cross-entropy of users [P, d] against candidates [C1, d], then cached [C2, d].
+
+        `cached` holds embeddings without gradient, and `candidate_ids` the
+        ids of all C1 + C2 columns.
+        """
         mask = accidental_hit_mask(
             batch.positive_ids,
             candidate_ids,
@@ -94,7 +101,14 @@ class Objective(nn.Module):
             history=batch.history,
             row_windows=batch.row_windows,
         )
-        return softmax_cross_entropy(logits, positive_columns, mask)
+        return contrastive_cross_entropy(
+            model.scaled_users(batch.users),
+            model.prepared_items(candidates),
+            model.prepared_items(cached) if cached is not None else None,
+            positive_columns,
+            mask,
+            self.logits_workspace,
+        )
 
 
 class InBatchObjective(Objective):
@@ -149,10 +163,9 @@ class CachedQueueObjective(Objective):
         count = batch.positive_ids.numel()
         present = model.encode_items(batch.positive_ids)  # [P, d], with gradient
         older_ids, older = self.queue.entries(limit=self.queue.capacity - count)  # [K], [K, d]
-        candidates = torch.cat([present, older.to(present.dtype)])  # [P + K, d]
-        candidate_ids = torch.cat([batch.positive_ids, older_ids])
+        candidate_ids = torch.cat([batch.positive_ids, older_ids])  # [P + K]
         columns = torch.arange(count, device=present.device)
-        loss = self.contrastive_loss(model, batch, candidates, candidate_ids, columns)
+        loss = self.contrastive_loss(model, batch, present, candidate_ids, columns, cached=older)
         self.queue.enqueue(batch.positive_ids, self.queue_keys(model, batch, present))
         return loss
 

@@ -17,12 +17,17 @@ def prepare_embeddings(embeddings: torch.Tensor, score: ScoreKind) -> torch.Tens
     return embeddings
 
 
+def scaled_users(users: torch.Tensor, score: ScoreKind, temperature: float) -> torch.Tensor:
+    """Return the users [P, d] prepared for the score and divided by the temperature."""
+    # Dividing the [P, d] users before the product saves a pass over the [P, C] logits.
+    return prepare_embeddings(users, score) / temperature
+
+
 def score_logits(
     users: torch.Tensor, items: torch.Tensor, score: ScoreKind, temperature: float
 ) -> torch.Tensor:
     """Return logits[p, c] = phi(user p, item c) / temperature for users [P, d], items [C, d]."""
-    # Dividing the [P, d] users before the product saves a pass over the [P, C] logits.
-    return (prepare_embeddings(users, score) / temperature) @ prepare_embeddings(items, score).T
+    return scaled_users(users, score, temperature) @ prepare_embeddings(items, score).T
 
 
 def paired_logits(

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from clrec.model.item_tower import ItemTower
-from clrec.model.score import paired_logits, prepare_embeddings, score_logits
+from clrec.model.score import paired_logits, prepare_embeddings, scaled_users, score_logits
 from clrec.model.spec import ModelSpec
 from clrec.model.user_tower import UserTower
 
@@ -81,6 +81,14 @@ class TwoTowerModel(nn.Module):
     def logits(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """Return phi(x, y) / temperature for users [P, d] against items [C, d] -> [P, C]."""
         return score_logits(users, items, self.spec.score, self.spec.temperature)
+
+    def scaled_users(self, users: torch.Tensor) -> torch.Tensor:
+        """Return users [P, d] as the left factor of the logits: prepared for the score, over the temperature."""
+        return scaled_users(users, self.spec.score, self.spec.temperature)
+
+    def prepared_items(self, items: torch.Tensor) -> torch.Tensor:
+        """Return items [C, d] as the right factor of the logits: L2-normalised for the cosine score."""
+        return prepare_embeddings(items, self.spec.score)
 
     def paired_logits(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         """Return phi(x_p, y_p) / temperature for matching rows of two [P, d] tensors -> [P]."""
