@@ -6,6 +6,9 @@ MovieLens-100K windows. Each loss is timed
 with the same model, batches, machine and process:
 
 - `in_batch`: the other positives of the batch are the negatives.
+- `in_batch_equal_negatives`: in-batch negatives from a batch with about
+  `--negatives` positives, so each positive meets as many negatives as in
+  the queue rows.
 - `cached_queue` (CLRec): a queue of `--negatives` cached item embeddings.
 - `raw_queue`: a queue of `--negatives` item ids, encoded again at every step.
 - `sampled_softmax_features`: `--negatives` sampled items encoded with their features.
@@ -56,9 +59,11 @@ from train_ml100k import build_inputs
 logger = logging.getLogger("efficiency")
 
 # Loss settings: (name, overrides). `{negatives}` is the queue size or the
-# number of sampled negatives.
+# number of sampled negatives, `{equal_batch}` the batch size in windows
+# that holds about that many positives.
 LOSSES = [
     ("in_batch", ["train.loss.kind=in_batch"]),
+    ("in_batch_equal_negatives", ["train.loss.kind=in_batch", "train.batch_size={equal_batch}"]),
     ("cached_queue", ["train.loss.kind=cached_queue", "train.loss.queue_size={negatives}"]),
     ("raw_queue", ["train.loss.kind=raw_queue", "train.loss.queue_size={negatives}"]),
     (
@@ -80,6 +85,10 @@ LOSSES = [
 ]
 LOSS_ROWS = {
     "in_batch": "in-batch negatives: encodes the P positives of the step only",
+    "in_batch_equal_negatives": (
+        "in-batch negatives from a larger batch, about as many positives per step as queue entries: "
+        "its own batches, so its positives per step differ from the other rows"
+    ),
     "cached_queue": "CLRec, cached queue: encodes the P positives and reuses the stored embeddings of older entries",
     "raw_queue": "queue of raw items: encodes the P positives and every older queued id again",
     "sampled_softmax_features": "sampled softmax: encodes the P positives and the sampled negatives with features",
@@ -173,22 +182,43 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def row_overrides(args: argparse.Namespace, tower: str, loss_overrides: list[str]) -> list[str]:
-    """Return the config overrides of one row: fixed settings, the user's `--set` values, then the row's own."""
+def row_overrides(
+    args: argparse.Namespace, tower: str, loss_overrides: list[str], equal_batch: int | None = None
+) -> list[str]:
+    """Return the config overrides of one row: fixed settings, the user's `--set` values, then the row's own.
+
+    `equal_batch` is the batch size of the in_batch_equal_negatives row; None
+    keeps the configured batch size (for checking the configurations only).
+    """
+    base_batch = load_config(args.config, [*FIXED_OVERRIDES, *args.overrides]).train.batch_size
+    values = {"negatives": args.negatives, "equal_batch": equal_batch or base_batch}
     return [
         *FIXED_OVERRIDES,
         *args.overrides,
         *tower_overrides(tower, args.large_text_layers, args.large_text_tokens),
-        *(override.format(negatives=args.negatives) for override in loss_overrides),
+        *(override.format(**values) for override in loss_overrides),
     ]
+
+
+def equal_negatives_batch(windows: np.ndarray, seed: int, batch_size: int, negatives: int) -> int:
+    """Return the batch size in windows whose steps hold about `negatives` positives on average.
+
+    It counts the positives of one epoch of `batch_size`-window batches in
+    the training loop's order and scales the batch size by `negatives`
+    over the mean positives per step.
+    """
+    stream = BatchStream(windows, seed, batch_size)
+    counts = [count_positives(stream.next()) for _ in range(stream.steps_per_epoch)]
+    return max(1, round(batch_size * negatives / statistics.mean(counts)))
 
 
 def build_runners(args: argparse.Namespace, sequences_dir: Path, features_dir: Path, scratch: Path) -> list[Runner]:
     """Return one runner per (item-tower cost, loss), all built from the same seed."""
-    runners = []
+    runners: list[Runner] = []
+    equal_batch = None
     for tower in TOWERS:
         for loss, loss_overrides in LOSSES:
-            config = load_config(args.config, row_overrides(args, tower, loss_overrides))
+            config = load_config(args.config, row_overrides(args, tower, loss_overrides, equal_batch))
             device, autocast_dtype = resolve_device(config.train.device, config.train.precision)
             trainer = Trainer(
                 config, sequences_dir, features_dir, scratch / f"{tower}-{loss}", DistributedContext(), device,
@@ -196,6 +226,12 @@ def build_runners(args: argparse.Namespace, sequences_dir: Path, features_dir: P
             )
             stream = BatchStream(trainer.data.windows, config.seed, config.train.batch_size)
             runners.append(Runner(tower, loss, trainer, stream))
+            if equal_batch is None:
+                # The first row (in_batch) has the configured batch size and fixes the larger one for all towers.
+                equal_batch = equal_negatives_batch(
+                    trainer.data.windows, config.seed, config.train.batch_size, args.negatives
+                )
+                logger.info("in_batch_equal_negatives rows use batches of %d windows", equal_batch)
     return runners
 
 
@@ -257,6 +293,9 @@ def add_ratios(results: dict[str, dict[str, dict]]) -> None:
         cached = losses["cached_queue"]["us_per_example"]
         for loss in ("sampled_softmax_features", "sampled_softmax_id_only", "raw_queue"):
             losses[loss]["time_per_example_vs_cached_queue"] = losses[loss]["us_per_example"] / cached
+        losses["cached_queue"]["time_per_example_vs_in_batch_equal_negatives"] = (
+            cached / losses["in_batch_equal_negatives"]["us_per_example"]
+        )
 
 
 def check_targets(results: dict[str, dict[str, dict]]) -> list[dict]:
@@ -307,7 +346,7 @@ def tower_description(model: ModelConfig) -> str:
 
 def markdown(
     results: dict, verdicts: list[dict], args: argparse.Namespace, warmup: int, batch_size: int,
-    towers: dict[str, ModelConfig],
+    equal_batch: int, towers: dict[str, ModelConfig],
 ) -> str:
     """Return the Markdown section of the result."""
     lines = [
@@ -316,7 +355,8 @@ def markdown(
         record.provenance_lines(),
         "",
         f"MovieLens-100K windows, batch size {batch_size} windows (P positives per step, the same batches for "
-        f"every row), {args.negatives} queue entries or sampled negatives, torch threads: {args.threads}. "
+        f"every row but in_batch_equal_negatives, which takes {equal_batch} windows per step), "
+        f"{args.negatives} queue entries or sampled negatives, torch threads: {args.threads}. "
         f"Each row is the median of {args.steps * args.rounds} timed steps (rounds: {args.rounds}, passes "
         f"per round: {args.steps}, each pass one step of every configuration in a shuffled order) after {warmup} "
         "untimed steps that fill the queues. A step is the training loop's whole optimizer step: forward, "
@@ -332,9 +372,13 @@ def markdown(
         f"queue and sampled softmax encode more items. The raw queue encodes all {args.negatives} queued ids "
         f"(the P positives among them), and sampled softmax the P positives plus {args.negatives} negatives. "
         "The cached queue reuses the embeddings computed when its entries were positives, so its extra cost "
-        f"is the wider logit matrix alone (P x {args.negatives} against P x P for in-batch). That cost does not "
-        "depend on the item tower, so it is the largest share of the step with the cheapest tower, and the "
-        "cached queue's ratio to in-batch shrinks as the item tower grows. Sampled softmax with features pays "
+        f"is the wider logit matrix alone (P x {args.negatives} against P x P for in-batch): the product of "
+        "the users with the older entries, forward and for the users' gradient (the entries get none), and "
+        "the softmax over the extra columns. That cost does not depend on the item tower, so it is the "
+        "largest share of the step with the cheapest tower, and the cached queue's ratio to in-batch shrinks "
+        "as the item tower grows. Per example, in-batch negatives from a batch of about "
+        f"{args.negatives} positives score as many logits as the cached queue, but encode every one of those "
+        "positives with gradient. Sampled softmax with features pays "
         "the item tower for every negative, so a costlier item tower (titles, more blocks) widens its distance "
         "from the cached queue. Encoding negatives by id only avoids that cost, but those negatives then carry "
         "no feature information.",
@@ -362,7 +406,15 @@ def markdown(
                 f"| {figures['examples_per_second']:.0f} | {figures['time_per_example_vs_in_batch']:.2f}x |"
             )
         ratio = losses["sampled_softmax_features"]["time_per_example_vs_cached_queue"]
-        lines += ["", f"Sampled softmax with features over cached queue, time per example: {ratio:.2f}x.", ""]
+        equal = losses["cached_queue"]["time_per_example_vs_in_batch_equal_negatives"]
+        lines += [
+            "",
+            f"Sampled softmax with features over cached queue, time per example: {ratio:.2f}x.",
+            "",
+            f"Cached queue over in-batch negatives with as many negatives per positive, time per example: "
+            f"{equal:.2f}x.",
+            "",
+        ]
     lines += ["## Targets", "", *(f"- {verdict_line(verdict)}" for verdict in verdicts)]
     return "\n".join(lines)
 
@@ -464,7 +516,7 @@ def check_overrides(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Each trainer logs its set-up at INFO, which would repeat for all 15 configurations, so clrec shows warnings only.
+    # Each trainer logs its set-up at INFO, which would repeat for all 18 configurations, so clrec shows warnings only.
     logging.getLogger("clrec").setLevel(logging.WARNING)
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
@@ -483,13 +535,17 @@ def main() -> None:
     verdicts = check_targets(results)
     batch_size = runners[0].trainer.train_config.batch_size
     towers = {runner.tower: runner.trainer.train_config.model for runner in runners}
-    section = markdown(results, verdicts, args, warmup, batch_size, towers)
+    equal_batch = next(
+        runner.trainer.train_config.batch_size for runner in runners if runner.loss == "in_batch_equal_negatives"
+    )
+    section = markdown(results, verdicts, args, warmup, batch_size, equal_batch, towers)
     # The section ends with one met / not met line per target.
     print(section)
     figures = {
         "settings": {
             "negatives": args.negatives, "steps": args.steps, "rounds": args.rounds, "warmup_steps": warmup,
-            "threads": args.threads, "batch_size": batch_size, "device": str(runners[0].trainer.device),
+            "threads": args.threads, "batch_size": batch_size, "equal_negatives_batch_size": equal_batch,
+            "device": str(runners[0].trainer.device),
             "large_text_layers": args.large_text_layers, "large_text_tokens": args.large_text_tokens,
             "overrides": args.overrides,
         },
