@@ -60,7 +60,7 @@ logger = logging.getLogger("efficiency")
 
 # Loss settings: (name, overrides). `{negatives}` is the queue size or the
 # number of sampled negatives, `{equal_batch}` the batch size in windows
-# that holds about that many positives.
+# with about that many positives.
 LOSSES = [
     ("in_batch", ["train.loss.kind=in_batch"]),
     ("in_batch_equal_negatives", ["train.loss.kind=in_batch", "train.batch_size={equal_batch}"]),
@@ -376,9 +376,10 @@ def markdown(
         "the users with the older entries, forward and for the users' gradient (the entries get none), and "
         "the softmax over the extra columns. That cost does not depend on the item tower, so it is the "
         "largest share of the step with the cheapest tower, and the cached queue's ratio to in-batch shrinks "
-        "as the item tower grows. Per example, in-batch negatives from a batch of about "
-        f"{args.negatives} positives score as many logits as the cached queue, but encode every one of those "
-        "positives with gradient. Sampled softmax with features pays "
+        "as the item tower grows. Per positive, in-batch negatives from a batch of about "
+        f"{args.negatives} positives score as many logits as the cached queue, and they also compute the "
+        "gradient of every candidate column, which the cached queue skips for its older entries. Sampled "
+        "softmax with features pays "
         "the item tower for every negative, so a costlier item tower (titles, more blocks) widens its distance "
         "from the cached queue. Encoding negatives by id only avoids that cost, but those negatives then carry "
         "no feature information.",
@@ -406,10 +407,14 @@ def markdown(
                 f"| {figures['examples_per_second']:.0f} | {figures['time_per_example_vs_in_batch']:.2f}x |"
             )
         ratio = losses["sampled_softmax_features"]["time_per_example_vs_cached_queue"]
+        bound = losses["sampled_softmax_features"]["time_per_example_vs_in_batch"]
         equal = losses["cached_queue"]["time_per_example_vs_in_batch_equal_negatives"]
         lines += [
             "",
-            f"Sampled softmax with features over cached queue, time per example: {ratio:.2f}x.",
+            f"Sampled softmax with features over cached queue, time per example: {ratio:.2f}x. A queue costs "
+            "at least what in-batch negatives cost, since it scores the same batch and more, so with this item "
+            f"tower and batch no queue can reach more than {bound:.2f}x (sampled softmax with features over "
+            "in-batch).",
             "",
             f"Cached queue over in-batch negatives with as many negatives per positive, time per example: "
             f"{equal:.2f}x.",
