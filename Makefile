@@ -48,8 +48,8 @@ BENCH_BEAUTY_EPOCHS ?= 35
 # Torch threads of each Beauty run and of the RecBole peer; on 2 cores one
 # thread was as fast as two.
 BENCH_THREADS ?= 1
-# Wall-clock training budget of the RecBole peer, in minutes: the same as
-# CLRec's training time on Beauty by default.
+# Wall-clock training budget of the RecBole peer, in minutes: CLRec's training
+# time on Beauty when it shared the 2 cores with another run.
 BENCH_PEER_MINUTES ?= 41
 # EVENTS:ITEMS of each synthetic scale point.
 BENCH_SCALE_POINTS ?= 1e5:1e4 1e6:1e5 1e7:1e6
