@@ -204,12 +204,21 @@ def equal_negatives_batch(windows: np.ndarray, seed: int, batch_size: int, negat
     """Return the batch size in windows whose steps hold about `negatives` positives on average.
 
     It counts the positives of one epoch of `batch_size`-window batches in
-    the training loop's order and scales the batch size by `negatives`
-    over the mean positives per step.
+    the training loop's order, the shorter last batch left out, and scales
+    the batch size by `negatives` over the mean positives per step. Raises
+    ValueError when the training windows cannot fill such a batch.
     """
     stream = BatchStream(windows, seed, batch_size)
-    counts = [count_positives(stream.next()) for _ in range(stream.steps_per_epoch)]
-    return max(1, round(batch_size * negatives / statistics.mean(counts)))
+    full_steps = max(1, len(windows) // batch_size)
+    counts = [count_positives(stream.next()) for _ in range(min(full_steps, stream.steps_per_epoch))]
+    equal_batch = max(1, round(batch_size * negatives / statistics.mean(counts)))
+    if equal_batch > len(windows):
+        raise ValueError(
+            f"--negatives {negatives} needs batches of about {equal_batch} windows for the "
+            f"in_batch_equal_negatives row, but the training data has {len(windows)} windows; "
+            "lower --negatives"
+        )
+    return equal_batch
 
 
 def build_runners(args: argparse.Namespace, sequences_dir: Path, features_dir: Path, scratch: Path) -> list[Runner]:
@@ -528,7 +537,10 @@ def main() -> None:
         # fetch_dataset verifies the checksums and returns <cache>/ml-100k; build_inputs reads from <cache>.
         dataset_dir = fetch_dataset("ml-100k", mirror=args.mirror)
         sequences_dir, features_dir = build_inputs(dataset_dir.parent, Path(scratch))
-        runners = build_runners(args, sequences_dir, features_dir, Path(scratch))
+        try:
+            runners = build_runners(args, sequences_dir, features_dir, Path(scratch))
+        except ValueError as error:
+            raise SystemExit(f"efficiency.py: {error}") from error
         warmup = warmup_steps(runners[0], args.negatives, args.warmup)
         logger.info("%d configurations, %d warm-up steps each", len(runners), warmup)
         measure(runners, warmup, args.steps, args.rounds, args.seed)

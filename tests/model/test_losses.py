@@ -200,3 +200,33 @@ def test_contrastive_cross_entropy_with_workspace_matches_without():
         with_workspace = contrastive_cross_entropy(users, trainable, frozen, columns, workspace=workspace)
         without = contrastive_cross_entropy(users, trainable, frozen, columns)
         assert with_workspace.item() == pytest.approx(without.item(), abs=1e-6)
+
+
+def test_contrastive_cross_entropy_rejects_negative_column():
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        contrastive_cross_entropy(torch.randn(2, 3), torch.randn(2, 3), torch.randn(2, 3), torch.tensor([0, -1]))
+
+
+def test_contrastive_cross_entropy_empty_batch_keeps_gradients_finite():
+    users = torch.randn(0, 3, requires_grad=True)
+    trainable = torch.randn(2, 3, requires_grad=True)
+    loss = contrastive_cross_entropy(users, trainable, None, torch.zeros(0, dtype=torch.long))
+    loss.backward()
+    assert torch.isnan(loss)
+    assert torch.isfinite(trainable.grad).all()
+
+
+def test_contrastive_cross_entropy_keeps_float64_under_autocast():
+    users = torch.randn(3, 4, dtype=torch.float64)
+    trainable = torch.randn(3, 4, dtype=torch.float64)
+    expected = _plain_loss(users, trainable, None, torch.arange(3), None)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = contrastive_cross_entropy(users, trainable, None, torch.arange(3))
+    assert loss.item() == pytest.approx(expected.item(), abs=1e-6)
+
+
+def test_contrastive_cross_entropy_refuses_second_order_gradients():
+    users = torch.randn(2, 2, requires_grad=True)
+    loss = contrastive_cross_entropy(users, torch.randn(2, 2), None, torch.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match="first-order gradients only"):
+        torch.autograd.grad(loss, users, create_graph=True)

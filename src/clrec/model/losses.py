@@ -91,8 +91,8 @@ class ContrastiveCrossEntropy(torch.autograd.Function):
             logits.masked_fill_(mask, MASKED_LOGIT)
         log_probs = torch.log_softmax(logits, dim=1)
         del logits
-        rows = torch.arange(users.shape[0], device=users.device)
-        loss = -log_probs[rows, positive_columns].mean()
+        # gather, unlike indexing, rejects a negative column instead of counting from the end.
+        loss = -log_probs.gather(1, positive_columns.unsqueeze(1)).mean()
         ctx.save_for_backward(scaled, candidates, log_probs, positive_columns)
         ctx.trainable_count = trainable.shape[0]
         ctx.input_dtypes = (users.dtype, trainable.dtype)
@@ -100,6 +100,13 @@ class ContrastiveCrossEntropy(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_loss):
+        if torch.is_grad_enabled():
+            # create_graph=True: the in-place gradient below has no graph of its own, so a
+            # second-order term would silently come out as zero.
+            raise RuntimeError(
+                "contrastive_cross_entropy has first-order gradients only; call backward without "
+                "create_graph=True, or compute this loss with softmax_cross_entropy"
+            )
         scaled, candidates, log_probs, positive_columns = ctx.saved_tensors
         count = scaled.shape[0]
         # d loss / d logits = (softmax - one-hot of the positive) / P; masked columns have softmax 0.
@@ -107,7 +114,8 @@ class ContrastiveCrossEntropy(torch.autograd.Function):
         rows = torch.arange(count, device=grad_logits.device)
         grad_logits[rows, positive_columns] -= 1.0
         grad_logits = grad_logits.to(scaled.dtype)
-        scale = grad_loss / count
+        # An empty batch has a NaN loss; dividing by 1 keeps its (empty) gradients finite, as autograd's are.
+        scale = grad_loss / max(count, 1)
         grad_users = grad_trainable = None
         if ctx.needs_input_grad[0]:
             grad_users = (grad_logits @ candidates).mul_(scale).to(ctx.input_dtypes[0])
@@ -142,8 +150,9 @@ def contrastive_cross_entropy(
     if frozen is None:
         frozen = trainable.new_empty(0, trainable.shape[1])
     compute_dtype = torch.promote_types(users.dtype, trainable.dtype)
-    if torch.is_autocast_enabled(users.device.type):
-        # The product runs in the autocast dtype, as the matrix product outside this node would.
+    if torch.is_autocast_enabled(users.device.type) and compute_dtype != torch.float64:
+        # The product runs in the autocast dtype, as the matrix product outside this node would;
+        # autocast leaves float64 alone.
         compute_dtype = torch.get_autocast_dtype(users.device.type)
     with torch.autocast(users.device.type, enabled=False):
         return ContrastiveCrossEntropy.apply(
