@@ -190,8 +190,9 @@ def row_overrides(
     `equal_batch` is the batch size of the in_batch_equal_negatives row; None
     keeps the configured batch size (for checking the configurations only).
     """
-    base_batch = load_config(args.config, [*FIXED_OVERRIDES, *args.overrides]).train.batch_size
-    values = {"negatives": args.negatives, "equal_batch": equal_batch or base_batch}
+    if equal_batch is None and any("{equal_batch}" in override for override in loss_overrides):
+        equal_batch = load_config(args.config, [*FIXED_OVERRIDES, *args.overrides]).train.batch_size
+    values = {"negatives": args.negatives, "equal_batch": equal_batch}
     return [
         *FIXED_OVERRIDES,
         *args.overrides,

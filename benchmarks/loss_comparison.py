@@ -386,7 +386,9 @@ def render_tuning() -> None:
             record["provenance"]["commit"],
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    machine = {**records[0]["provenance"]["machine"], "torch_threads": _threads(records[0])}
+    # Runs may differ in threads, so the line lists every count.
+    threads = sorted({_threads(record) for record in records})
+    machine = {**records[0]["provenance"]["machine"], "torch_threads": ", ".join(map(str, threads))}
     lines += ["", f"Machine: {_machine_text(machine)}."]
     (RESULTS / "tuning.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

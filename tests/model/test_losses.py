@@ -115,7 +115,7 @@ def _plain_loss(users, trainable, frozen, columns, mask):
 
 @pytest.mark.parametrize("with_frozen", [True, False])
 @pytest.mark.parametrize("with_mask", [True, False])
-def test_contrastive_cross_entropy_matches_plain_autograd(with_frozen, with_mask):
+def test_contrastive_matches_plain_autograd(with_frozen, with_mask):
     generator = torch.Generator().manual_seed(0)
     users = torch.randn(6, 4, generator=generator, dtype=torch.float64)
     trainable = torch.randn(6, 4, generator=generator, dtype=torch.float64)
@@ -136,7 +136,7 @@ def test_contrastive_cross_entropy_matches_plain_autograd(with_frozen, with_mask
         torch.testing.assert_close(got.grad, want.grad, atol=1e-6, rtol=1e-5)
 
 
-def test_contrastive_cross_entropy_hand_value():
+def test_contrastive_hand_value():
     # One user [1, 0] over T = 1 against trainable [[2, 0]] and frozen [[0, 0], [0, 5]]:
     # logits [2, 0, 0]; -log(e^2 / (e^2 + 2)) = log(1 + 2 e^-2) = 0.239545
     users = torch.tensor([[1.0, 0.0]], requires_grad=True)
@@ -146,7 +146,7 @@ def test_contrastive_cross_entropy_hand_value():
     assert loss.item() == pytest.approx(0.239545, abs=1e-6)
 
 
-def test_contrastive_cross_entropy_frozen_gets_no_gradient():
+def test_contrastive_frozen_gets_no_gradient():
     frozen = torch.randn(3, 2, requires_grad=True)
     users = torch.randn(2, 2, requires_grad=True)
     trainable = torch.randn(2, 2, requires_grad=True)
@@ -156,7 +156,7 @@ def test_contrastive_cross_entropy_frozen_gets_no_gradient():
     assert trainable.grad is not None
 
 
-def test_contrastive_cross_entropy_under_cpu_autocast():
+def test_contrastive_under_cpu_autocast():
     users = torch.randn(4, 8, requires_grad=True)
     trainable = torch.randn(4, 8, requires_grad=True)
     frozen = torch.randn(3, 8)
@@ -167,11 +167,11 @@ def test_contrastive_cross_entropy_under_cpu_autocast():
     assert users.grad.dtype == torch.float32
     assert trainable.grad.dtype == torch.float32
     expected = _plain_loss(users.detach(), trainable.detach(), frozen, torch.arange(4), None)
-    # bfloat16 keeps 8 bits of mantissa, so the product differs from float32 in the second decimal.
+    # bfloat16 keeps 8 significant bits, so the product differs from float32 in the second decimal.
     assert loss.item() == pytest.approx(expected.item(), abs=0.1)
 
 
-def test_contrastive_cross_entropy_second_backward_is_refused():
+def test_contrastive_rejects_second_backward():
     users = torch.randn(2, 2, requires_grad=True)
     loss = contrastive_cross_entropy(users, torch.randn(2, 2), None, torch.tensor([0, 1]))
     loss.backward(retain_graph=True)
@@ -179,7 +179,7 @@ def test_contrastive_cross_entropy_second_backward_is_refused():
         loss.backward()
 
 
-def test_logits_workspace_reuses_memory_and_grows():
+def test_workspace_reuses_and_grows():
     workspace = LogitsWorkspace()
     first = workspace.take(3, 4, torch.float32, torch.device("cpu"))
     smaller = workspace.take(2, 5, torch.float32, torch.device("cpu"))
@@ -189,7 +189,7 @@ def test_logits_workspace_reuses_memory_and_grows():
     assert workspace.storage.numel() == 20
 
 
-def test_contrastive_cross_entropy_with_workspace_matches_without():
+def test_contrastive_workspace_matches_plain():
     generator = torch.Generator().manual_seed(1)
     workspace = LogitsWorkspace()
     for rows, frozen_rows in ((5, 7), (3, 2), (6, 9)):
@@ -202,12 +202,12 @@ def test_contrastive_cross_entropy_with_workspace_matches_without():
         assert with_workspace.item() == pytest.approx(without.item(), abs=1e-6)
 
 
-def test_contrastive_cross_entropy_rejects_negative_column():
+def test_contrastive_rejects_negative_column():
     with pytest.raises(RuntimeError, match="out of bounds"):
         contrastive_cross_entropy(torch.randn(2, 3), torch.randn(2, 3), torch.randn(2, 3), torch.tensor([0, -1]))
 
 
-def test_contrastive_cross_entropy_empty_batch_keeps_gradients_finite():
+def test_contrastive_empty_batch_finite_gradients():
     users = torch.randn(0, 3, requires_grad=True)
     trainable = torch.randn(2, 3, requires_grad=True)
     loss = contrastive_cross_entropy(users, trainable, None, torch.zeros(0, dtype=torch.long))
@@ -216,7 +216,7 @@ def test_contrastive_cross_entropy_empty_batch_keeps_gradients_finite():
     assert torch.isfinite(trainable.grad).all()
 
 
-def test_contrastive_cross_entropy_keeps_float64_under_autocast():
+def test_contrastive_keeps_float64_under_autocast():
     users = torch.randn(3, 4, dtype=torch.float64)
     trainable = torch.randn(3, 4, dtype=torch.float64)
     expected = _plain_loss(users, trainable, None, torch.arange(3), None)
@@ -225,7 +225,7 @@ def test_contrastive_cross_entropy_keeps_float64_under_autocast():
     assert loss.item() == pytest.approx(expected.item(), abs=1e-6)
 
 
-def test_contrastive_cross_entropy_refuses_second_order_gradients():
+def test_contrastive_rejects_second_order_gradients():
     users = torch.randn(2, 2, requires_grad=True)
     loss = contrastive_cross_entropy(users, torch.randn(2, 2), None, torch.tensor([0, 1]))
     with pytest.raises(RuntimeError, match="first-order gradients only"):

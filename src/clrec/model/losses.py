@@ -109,7 +109,7 @@ class ContrastiveCrossEntropy(torch.autograd.Function):
             )
         scaled, candidates, log_probs, positive_columns = ctx.saved_tensors
         count = scaled.shape[0]
-        # d loss / d logits = (softmax - one-hot of the positive) / P; masked columns have softmax 0.
+        # d loss / d logits = (softmax - one-hot of the positive) / P. Masked columns have softmax 0.
         grad_logits = log_probs.exp_()
         rows = torch.arange(count, device=grad_logits.device)
         grad_logits[rows, positive_columns] -= 1.0
@@ -151,8 +151,8 @@ def contrastive_cross_entropy(
         frozen = trainable.new_empty(0, trainable.shape[1])
     compute_dtype = torch.promote_types(users.dtype, trainable.dtype)
     if torch.is_autocast_enabled(users.device.type) and compute_dtype != torch.float64:
-        # The product runs in the autocast dtype, as the matrix product outside this node would;
-        # autocast leaves float64 alone.
+        # The product runs in the autocast dtype, as the matrix product outside this node would.
+        # Autocast leaves float64 alone, so this node does too.
         compute_dtype = torch.get_autocast_dtype(users.device.type)
     with torch.autocast(users.device.type, enabled=False):
         return ContrastiveCrossEntropy.apply(

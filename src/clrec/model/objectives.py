@@ -90,8 +90,8 @@ class Objective(nn.Module):
     ) -> torch.Tensor:
         """Return the cross-entropy of users [P, d] against candidates [C1, d], then cached [C2, d].
 
-        `cached` holds embeddings without gradient, and `candidate_ids` the
-        ids of all C1 + C2 columns.
+        `cached` contains embeddings without gradient, and `candidate_ids`
+        contains the ids of all C1 + C2 columns.
         """
         mask = accidental_hit_mask(
             batch.positive_ids,
